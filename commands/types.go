@@ -1,0 +1,57 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/slack-go/slack"
+)
+
+// Caller is who runs a command, as the transport (Slack or the console) knows them.
+type Caller struct {
+	SlackUserID string
+	TeamID      string
+}
+
+// Invocation is one `/pic …` command.
+type Invocation struct {
+	Caller    Caller
+	ChannelID string
+	// Text is everything the user typed after the command name, raw.
+	Text string
+}
+
+// ActionInvocation is a click on a button Relais put in a reply.
+type ActionInvocation struct {
+	Caller    Caller
+	ChannelID string
+	ActionID  string
+	Value     string
+}
+
+// Reply is what a handler answers. Handlers never talk to Slack: the transport
+// delivers the reply (ack body, response_url, or the console's screen).
+type Reply struct {
+	// Text is the plain-text fallback that notifications and screen readers
+	// show; it is always set.
+	Text   string
+	Blocks []slack.Block
+	// InChannel makes the reply visible to the whole channel instead of only
+	// to the caller.
+	InChannel bool
+	// ReplaceOriginal replaces the message whose button was clicked (pagination).
+	ReplaceOriginal bool
+}
+
+// Handler is what the transports call. Both Slack transports (Socket Mode and
+// signed HTTP) and the console run the same Handler.
+type Handler interface {
+	Command(ctx context.Context, inv Invocation) Reply
+	Action(ctx context.Context, act ActionInvocation) Reply
+}
+
+// LocaleSource tells a Slack user's locale ("fr-CA", "en-US"), for users who
+// have not chosen a language in Relais. The Slack transport implements it with
+// users.info; elsewhere it may be nil.
+type LocaleSource interface {
+	SlackLocale(ctx context.Context, slackUserID string) (string, error)
+}

@@ -1,0 +1,160 @@
+// Package store is Relais' only door to PostgreSQL: raw SQL through sqlx, one
+// method per query, a context on every call, errors wrapped with %w and
+// constraint violations turned into domain errors. Every write runs in a
+// transaction that names its actor, and triggers record it in audit_log.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/pic-montreal/relais/internal/domain"
+)
+
+// Store wraps the database pool.
+type Store struct {
+	db *sqlx.DB
+}
+
+// New wraps an open pool (tests hand in their own database).
+func New(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// DB exposes the pool to the few callers that need it (health checks, tests).
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Open connects to databaseURL, creating the database first when the server
+// says it does not exist, and checks that the server answers.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	db, err := connect(ctx, databaseURL)
+	if isUndefinedDatabase(err) {
+		if cerr := createDatabase(ctx, databaseURL); cerr != nil {
+			return nil, cerr
+		}
+		db, err = connect(ctx, databaseURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return New(db), nil
+}
+
+func connect(ctx context.Context, databaseURL string) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return db, nil
+}
+
+func isUndefinedDatabase(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "3D000"
+}
+
+// createDatabase connects to the server's maintenance database and creates the
+// one databaseURL names. A concurrent creation by another process is fine.
+func createDatabase(ctx context.Context, databaseURL string) error {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return fmt.Errorf("parse database URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return errors.New("database URL names no database")
+	}
+	u.Path = "/postgres"
+	admin, err := connect(ctx, u.String())
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	_, err = admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	var pqErr *pq.Error
+	if err != nil && !(errors.As(err, &pqErr) && pqErr.Code == "42P04") { // duplicate_database
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+// Actor names who writes: "slack:U123", "seed", "system:checkin"... It is what
+// audit_log.actor records.
+type Actor string
+
+// SlackActor is the actor for a Slack user.
+func SlackActor(userID string) Actor { return Actor("slack:" + userID) }
+
+// inTx runs fn in a transaction whose writes audit_log attributes to actor.
+func (s *Store) inTx(ctx context.Context, actor Actor, fn func(tx *sqlx.Tx) error) error {
+	if actor == "" {
+		return fmt.Errorf("write without an actor: %w", domain.ErrInvalid)
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('relais.actor', $1, true)", string(actor)); err != nil {
+		return fmt.Errorf("set actor: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return translate(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// translate turns constraint violations into domain errors, keeping the cause.
+func translate(err error) error {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return err
+	}
+	var kind error
+	switch pqErr.Code {
+	case "23505": // unique_violation
+		kind = domain.ErrConflict
+	case "23503", "23514", "23502", "22P02", "22007", "22008", "23P01": // fk, check, not null, bad text repr, dates, exclusion
+		kind = domain.ErrInvalid
+	default:
+		return err
+	}
+	return fmt.Errorf("%w (%v)", &domain.ConstraintError{
+		Kind: kind, Constraint: pqErr.Constraint, Table: pqErr.Table, Detail: pqErr.Detail,
+	}, err)
+}
+
+// wrap gives a failed query its name and translates constraint errors.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return translate(fmt.Errorf("%s: %w", op, err))
+}
+
+// notFound turns sql.ErrNoRows into a domain.NotFoundError.
+func notFound(err error, entity, key string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return &domain.NotFoundError{Entity: entity, Key: key}
+	}
+	return err
+}
