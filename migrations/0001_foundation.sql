@@ -14,6 +14,14 @@ CREATE TEXT SEARCH CONFIGURATION en_unaccent (COPY = english);
 ALTER TEXT SEARCH CONFIGURATION en_unaccent
     ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
 
+-- unaccent() is only STABLE (its dictionary could change); pinning the
+-- dictionary makes it safe in index expressions.
+-- +goose StatementBegin
+CREATE FUNCTION immutable_unaccent(text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$;
+-- +goose StatementEnd
+
 CREATE TYPE language_code AS ENUM ('fr', 'en');
 CREATE TYPE organisation_kind AS ENUM (
     'table_de_quartier', 'funder', 'public_institution', 'community_organisation', 'regional_partner');
@@ -71,7 +79,7 @@ CREATE TABLE organisations (
 CREATE UNIQUE INDEX organisations_one_table_per_quartier
     ON organisations (quartier_id) WHERE kind = 'table_de_quartier';
 CREATE INDEX organisations_kind ON organisations (kind);
-CREATE INDEX organisations_name_trgm ON organisations USING gin (lower(name) gin_trgm_ops);
+CREATE INDEX organisations_name_trgm ON organisations USING gin (immutable_unaccent(lower(name)) gin_trgm_ops);
 
 CREATE TABLE people (
     id               bigserial PRIMARY KEY,
@@ -356,7 +364,7 @@ $$;
 DROP TABLE IF EXISTS audit_log, slack_events, outbox, digests, progress_note_themes, progress_notes,
     checkin_prompts, checkin_rounds, checkin_schedules, funding, initiative_themes, initiatives, themes,
     slack_user_settings, people, organisations, quartiers, systems_conditions;
-DROP FUNCTION IF EXISTS audit_row(), touch_updated_at();
+DROP FUNCTION IF EXISTS audit_row(), touch_updated_at(), immutable_unaccent(text);
 DROP TYPE IF EXISTS language_code, organisation_kind, person_role, initiative_status, support_kind,
     note_visibility, round_status, prompt_status, outbox_status;
 DROP TEXT SEARCH CONFIGURATION IF EXISTS fr_unaccent;

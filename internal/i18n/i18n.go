@@ -149,3 +149,14 @@ func Date(lang domain.Language, year, month, day int) string {
 	}
 	return fmt.Sprintf("%d %s %d", day, monthsFr[month-1], year)
 }
+
+// N picks the singular or plural form of key (key+".one" or key+".other")
+// for n, by each language's rule (French treats 0 and 1 as singular), and
+// formats it with n followed by args.
+func N(lang domain.Language, key string, n int, args ...any) string {
+	form := ".other"
+	if n == 1 || (n == 0 && lang != domain.English) {
+		form = ".one"
+	}
+	return T(lang, key+form, append([]any{n}, args...)...)
+}
