@@ -62,26 +62,20 @@ func Has(lang domain.Language, key string) bool { _, ok := catalogs[lang][key]; 
 const nbsp = "\u00a0"
 const narrowNbsp = "\u202f"
 
-// Money formats an amount in cents as Canadian dollars: "1 234 567 $" in
-// French, "$1,234,567" in English. Cents are shown only when there are any.
+// Money formats an amount in cents as whole Canadian dollars (rounded):
+// "1 234 567 $" in French, "$1,234,567" in English. Relais shows totals and
+// shares of grants, where cents are noise.
 func Money(lang domain.Language, cents int64) string {
 	neg := cents < 0
 	if neg {
 		cents = -cents
 	}
-	whole, frac := cents/100, cents%100
+	whole := (cents + 50) / 100
 	var s string
 	if lang == domain.English {
 		s = "$" + group(whole, ",")
-		if frac != 0 {
-			s += fmt.Sprintf(".%02d", frac)
-		}
 	} else {
-		s = group(whole, narrowNbsp)
-		if frac != 0 {
-			s += fmt.Sprintf(",%02d", frac)
-		}
-		s += nbsp + "$"
+		s = group(whole, narrowNbsp) + nbsp + "$"
 	}
 	if neg {
 		s = "-" + s

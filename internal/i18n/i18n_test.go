@@ -40,10 +40,10 @@ func TestMoney(t *testing.T) {
 		cents int64
 		want  string
 	}{
-		{domain.French, 123456789, "1\u202f234\u202f567,89\u00a0$"},
+		{domain.French, 123456789, "1\u202f234\u202f568\u00a0$"},
 		{domain.French, 2300000000, "23\u202f000\u202f000\u00a0$"},
 		{domain.English, 2300000000, "$23,000,000"},
-		{domain.English, 12345, "$123.45"},
+		{domain.English, 12345, "$123"}, {domain.English, 12350, "$124"},
 		{domain.English, 0, "$0"},
 		{domain.French, 99900, "999\u00a0$"},
 	}

@@ -35,7 +35,7 @@ func TestMigrateIsIdempotentAndReady(t *testing.T) {
 }
 
 func TestFindQuartiers(t *testing.T) {
-	st := newFixtureStore(t)
+	st := testdb.WithFixture(t)
 	cases := []struct {
 		typed, want, how string
 	}{
@@ -70,7 +70,7 @@ func TestFindQuartiers(t *testing.T) {
 }
 
 func TestListInitiatives(t *testing.T) {
-	st := newFixtureStore(t)
+	st := testdb.WithFixture(t)
 	rows, total, err := st.ListInitiatives(ctx, store.InitiativeFilter{}, 2, 0)
 	if err != nil || total != 5 || len(rows) != 2 {
 		t.Fatalf("all: %d rows of %d, %v", len(rows), total, err)
@@ -97,7 +97,7 @@ func TestListInitiatives(t *testing.T) {
 }
 
 func TestFundingSummary(t *testing.T) {
-	st := newFixtureStore(t)
+	st := testdb.WithFixture(t)
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	sum, err := st.FundingSummary(ctx, store.FundingFilter{}, now, now.AddDate(0, 3, 0))
 	if err != nil {
@@ -139,7 +139,7 @@ func TestFundingSummary(t *testing.T) {
 }
 
 func TestNoteVisibility(t *testing.T) {
-	st := newFixtureStore(t)
+	st := testdb.WithFixture(t)
 	count := func(v store.Viewer, quartier int64) int {
 		t.Helper()
 		notes, err := st.LatestNotes(ctx, v, quartier, 10)
@@ -172,7 +172,7 @@ func TestNoteVisibility(t *testing.T) {
 }
 
 func TestSearch(t *testing.T) {
-	st := newFixtureStore(t)
+	st := testdb.WithFixture(t)
 	coord := store.Viewer{Role: domain.RoleCoordinator}
 	kinds := func(v store.Viewer, q string) string {
 		t.Helper()
@@ -230,7 +230,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestSetLanguageAndAudit(t *testing.T) {
-	st := newFixtureStore(t)
+	st := testdb.WithFixture(t)
 	before, _ := st.DataVersion(ctx)
 	// A known person: stored on the person, audited with before and after.
 	if err := st.SetLanguage(ctx, store.SlackActor("UPART"), "UPART", domain.English); err != nil {
@@ -278,7 +278,7 @@ func TestSetLanguageAndAudit(t *testing.T) {
 }
 
 func TestPeopleDirectory(t *testing.T) {
-	st := newFixtureStore(t)
+	st := testdb.WithFixture(t)
 	p, err := st.PersonBySlackID(ctx, "USM")
 	if err != nil || p.Role != domain.RoleTableMember || p.OrganisationID != 1 || p.Language == nil || *p.Language != domain.English {
 		t.Errorf("USM: %+v %v", p, err)
@@ -311,7 +311,7 @@ func TestPeopleDirectory(t *testing.T) {
 }
 
 func TestConstraintsBecomeDomainErrors(t *testing.T) {
-	st := newFixtureStore(t)
+	st := testdb.WithFixture(t)
 	bad := map[string]error{
 		`INSERT INTO funding (code, initiative_id, funder_id, amount_cents, kind, period_start, period_end)
 		 VALUES ('FX', 1, 4, 10, 'financial', '2020-01-01', '2019-01-01')`: domain.ErrInvalid,
@@ -325,8 +325,8 @@ func TestConstraintsBecomeDomainErrors(t *testing.T) {
 		 VALUES (1, 1, '2026-08-01', 'x', '{vibes}')`: domain.ErrInvalid,
 		`INSERT INTO progress_notes (organisation_id, quartier_id, period, body)
 		 VALUES (1, 1, '2026-08-15', 'x')`: domain.ErrInvalid,
-		`INSERT INTO organisations (slug, name, kind) VALUES ('t', 'T', 'table_de_quartier')`: domain.ErrInvalid,
-		`INSERT INTO organisations (slug, name, kind, quartier_id) VALUES ('t2', 'T', 'table_de_quartier', 1)`: domain.ErrConflict,
+		`INSERT INTO organisations (slug, name, kind) VALUES ('t', 'T', 'table_de_quartier')`:                        domain.ErrInvalid,
+		`INSERT INTO organisations (slug, name, kind, quartier_id) VALUES ('t2', 'T', 'table_de_quartier', 1)`:       domain.ErrConflict,
 		`INSERT INTO people (slack_user_id, display_name, organisation_id, role) VALUES ('UX', 'X', 999, 'partner')`: domain.ErrInvalid,
 	}
 	for stmt, want := range bad {

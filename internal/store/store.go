@@ -88,7 +88,10 @@ func createDatabase(ctx context.Context, databaseURL string) error {
 	defer admin.Close()
 	_, err = admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
 	var pqErr *pq.Error
-	if err != nil && !(errors.As(err, &pqErr) && pqErr.Code == "42P04") { // duplicate_database
+	// Processes starting together race to create it: the loser gets
+	// duplicate_database, or a unique violation on pg_database when both
+	// inserted at once. Either way the database now exists.
+	if err != nil && !(errors.As(err, &pqErr) && (pqErr.Code == "42P04" || pqErr.Code == "23505")) {
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil

@@ -1,17 +1,16 @@
-package store_test
+package testdb
 
 import (
 	"context"
 	"testing"
 
 	"github.com/pic-montreal/relais/internal/store"
-	"github.com/pic-montreal/relais/internal/testdb"
 )
 
-// fixture is a small, exact dataset for query tests: three quartiers, their
+// Fixture is a small, exact dataset for query tests: three quartiers, their
 // Tables, two funders, five initiatives, grants and notes whose totals the
 // tests know by heart.
-const fixture = `
+const Fixture = `
 SELECT set_config('relais.actor', 'test:fixture', false);
 INSERT INTO quartiers (id, slug, name, match_key, borough, population) VALUES
   (1, 'saint-michel', 'Saint-Michel', 'saint michel', 'Villeray–Saint-Michel–Parc-Extension', 50000),
@@ -54,10 +53,11 @@ INSERT INTO progress_notes (organisation_id, quartier_id, author_id, period, bod
 SELECT setval(pg_get_serial_sequence(t, 'id'), 1000) FROM unnest(ARRAY['quartiers','organisations','people','themes','initiatives','funding','progress_notes']) t;
 `
 
-func newFixtureStore(t *testing.T) *store.Store {
+// WithFixture returns a Store on a fresh database holding Fixture.
+func WithFixture(t testing.TB) *store.Store {
 	t.Helper()
-	st := testdb.New(t)
-	if _, err := st.DB().ExecContext(context.Background(), fixture); err != nil {
+	st := New(t)
+	if _, err := st.DB().ExecContext(context.Background(), Fixture); err != nil {
 		t.Fatalf("load fixture: %v", err)
 	}
 	return st
