@@ -1,0 +1,31 @@
+package commands
+
+import "github.com/pic-montreal/relais/internal/domain"
+
+// SlashCommand is the command name the Slack app manifest declares.
+const SlashCommand = "/pic"
+
+var (
+	everyone    = []domain.Role{domain.RoleGuest, domain.RoleTableMember, domain.RolePartner, domain.RoleCoordinator}
+	coordinator = []domain.Role{domain.RoleCoordinator}
+)
+
+// registry declares every command, in the order help lists them.
+func (rt *Router) registry() []*Command {
+	return []*Command{
+		{Name: "aide", Aliases: []string{"help", "?"}, SummaryKey: "help.summary",
+			ExampleKey: "help.example", Roles: everyone, Run: rt.help},
+		{Name: "quartier", Aliases: []string{"neighbourhood", "neighborhood", "q"}, UsageKey: "quartier.usage",
+			SummaryKey: "quartier.summary", ExampleKey: "quartier.example", Roles: everyone, Run: rt.quartier},
+		{Name: "initiatives", Aliases: []string{"projects", "initiative"}, UsageKey: "initiatives.usage",
+			SummaryKey: "initiatives.summary", ExampleKey: "initiatives.example", Roles: everyone, Run: rt.initiatives},
+		{Name: "financement", Aliases: []string{"funding", "fonds"}, UsageKey: "funding.usage",
+			SummaryKey: "funding.summary", ExampleKey: "funding.example", Roles: everyone, Run: rt.funding},
+		{Name: "chercher", Aliases: []string{"search", "recherche", "find"}, UsageKey: "search.usage",
+			SummaryKey: "search.summary", ExampleKey: "search.example", Roles: everyone, Run: rt.search},
+		{Name: "langue", Aliases: []string{"language", "lang"}, UsageKey: "language.usage",
+			SummaryKey: "language.summary", ExampleKey: "language.example", Roles: everyone, Run: rt.setLanguage},
+		{Name: "membres", Aliases: []string{"members", "people"},
+			SummaryKey: "members.summary", ExampleKey: "members.example", Roles: coordinator, Run: rt.members},
+	}
+}

@@ -1,0 +1,302 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pic-montreal/relais/internal/domain"
+	"github.com/pic-montreal/relais/internal/store"
+)
+
+// RunFunc answers one request. A returned error becomes a message in the
+// user's language: a *UserError says what to fix, anything else is logged and
+// shown as an internal error.
+type RunFunc func(ctx context.Context, r *Request) (Reply, error)
+
+// Middleware wraps a RunFunc: logging, authorization, recovery.
+type Middleware func(RunFunc) RunFunc
+
+// Command is one slash-command verb, declared as data; help is generated
+// from these declarations.
+type Command struct {
+	// Name is the French verb; Aliases holds the English verb first, then
+	// other accepted spellings.
+	Name    string
+	Aliases []string
+	// UsageKey, SummaryKey and ExampleKey are i18n keys.
+	UsageKey   string
+	SummaryKey string
+	ExampleKey string
+	// Roles may run the command. RoleGuest means anyone, known or not.
+	Roles []domain.Role
+	Run   RunFunc
+}
+
+// EnglishName is the English verb.
+func (c *Command) EnglishName() string {
+	if len(c.Aliases) > 0 {
+		return c.Aliases[0]
+	}
+	return c.Name
+}
+
+// Verb is the verb to show in lang.
+func (c *Command) Verb(lang domain.Language) string {
+	if lang == domain.English {
+		return c.EnglishName()
+	}
+	return c.Name
+}
+
+// Allows reports whether role may run the command.
+func (c *Command) Allows(role domain.Role) bool {
+	return slices.Contains(c.Roles, role) || slices.Contains(c.Roles, domain.RoleGuest)
+}
+
+// Options configure a Router.
+type Options struct {
+	// Locales gives the Slack locale of users who chose no language; may be nil.
+	Locales LocaleSource
+	Now     func() time.Time
+	Logger  *slog.Logger
+	// Middleware runs around every command, outermost first, inside the
+	// router's own recovery, logging and authorization.
+	Middleware []Middleware
+	// EndingWithin is how far ahead "funding ending soon" looks.
+	EndingWithin time.Duration
+	// Cache keeps computed answers that are costly and rarely change.
+	Cache *Cache
+}
+
+// Router resolves who is asking and runs the right command. It implements
+// Handler for every transport.
+type Router struct {
+	store    *store.Store
+	opts     Options
+	commands []*Command
+	byVerb   map[string]*Command
+	run      RunFunc
+}
+
+// New builds the router with every command of the registry.
+func New(st *store.Store, opts Options) *Router {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.EndingWithin == 0 {
+		opts.EndingWithin = 120 * 24 * time.Hour
+	}
+	if opts.Cache == nil {
+		opts.Cache = NewCache(st, 5*time.Second)
+	}
+	rt := &Router{store: st, opts: opts, byVerb: map[string]*Command{}}
+	rt.commands = rt.registry()
+	for _, c := range rt.commands {
+		for _, v := range append([]string{c.Name}, c.Aliases...) {
+			key := domain.MatchKey(v)
+			if _, dup := rt.byVerb[key]; dup {
+				panic(fmt.Sprintf("commands: verb %q declared twice", v))
+			}
+			rt.byVerb[key] = c
+		}
+	}
+	run := func(ctx context.Context, r *Request) (Reply, error) { return r.Command.Run(ctx, r) }
+	chain := append([]Middleware{rt.recoverer, rt.logger}, opts.Middleware...)
+	chain = append(chain, authorize)
+	for i := len(chain) - 1; i >= 0; i-- {
+		run = chain[i](run)
+	}
+	rt.run = run
+	return rt
+}
+
+// Commands lists the registry, in help order.
+func (rt *Router) Commands() []*Command { return rt.commands }
+
+// Lookup finds a command by any of its verbs, however typed.
+func (rt *Router) Lookup(verb string) (*Command, bool) {
+	c, ok := rt.byVerb[domain.MatchKey(verb)]
+	return c, ok
+}
+
+// Command runs a slash command.
+func (rt *Router) Command(ctx context.Context, inv Invocation) Reply {
+	return rt.dispatch(ctx, inv.Caller, inv.ChannelID, inv.Text, 0, false)
+}
+
+// Action IDs of the buttons Relais puts in replies. Page buttons append
+// ":prev" or ":next", since action IDs must differ within a block.
+const (
+	ActionPage  = "pic:page"
+	ActionShare = "pic:share"
+)
+
+// Action handles a click on a button of a reply. Its value says which command
+// to run again: buttons carry no state the server must remember.
+func (rt *Router) Action(ctx context.Context, act ActionInvocation) Reply {
+	page, text, ok := decodeActionValue(act.Value)
+	switch {
+	case !ok:
+		return rt.problemReply(ctx, act.Caller, "action.unknown")
+	case strings.HasPrefix(act.ActionID, ActionPage):
+		reply := rt.dispatch(ctx, act.Caller, act.ChannelID, text, page, false)
+		reply.ReplaceOriginal = true
+		return reply
+	case act.ActionID == ActionShare:
+		reply := rt.dispatch(ctx, act.Caller, act.ChannelID, text, page, true)
+		reply.InChannel = true
+		return reply
+	}
+	return rt.problemReply(ctx, act.Caller, "action.unknown")
+}
+
+// encodeActionValue packs the page and the command text into a button value.
+func encodeActionValue(page int, text string) string { return strconv.Itoa(page) + "|" + text }
+
+func decodeActionValue(v string) (int, string, bool) {
+	p, text, ok := strings.Cut(v, "|")
+	page, err := strconv.Atoi(p)
+	if !ok || err != nil || page < 0 || page > 100000 || len(text) > MaxInputRunes*4 {
+		return 0, "", false
+	}
+	return page, text, true
+}
+
+func (rt *Router) problemReply(ctx context.Context, caller Caller, key string) Reply {
+	r := rt.newRequest(ctx, caller, "")
+	return fit(r, textReply(r.T(key)))
+}
+
+// newRequest resolves who calls and their language. A directory that cannot
+// be read leaves the caller a guest rather than failing the command.
+func (rt *Router) newRequest(ctx context.Context, caller Caller, channelID string) *Request {
+	r := &Request{Caller: caller, ChannelID: channelID, Role: domain.RoleGuest, Lang: domain.French, Now: rt.opts.Now()}
+	if p, err := rt.store.PersonBySlackID(ctx, caller.SlackUserID); err == nil {
+		r.Person, r.Role = &p, p.Role
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		rt.opts.Logger.ErrorContext(ctx, "resolve caller", "user", caller.SlackUserID, "err", err)
+	}
+	r.Lang = rt.language(ctx, caller.SlackUserID)
+	return r
+}
+
+// language: the one chosen in Relais, else the Slack locale, else French.
+func (rt *Router) language(ctx context.Context, userID string) domain.Language {
+	lang, ok, err := rt.store.ChosenLanguage(ctx, userID)
+	if err != nil {
+		rt.opts.Logger.ErrorContext(ctx, "chosen language", "user", userID, "err", err)
+	}
+	if ok {
+		return lang
+	}
+	if rt.opts.Locales != nil {
+		if loc, err := rt.opts.Locales.SlackLocale(ctx, userID); err == nil {
+			if l, ok := domain.ParseLanguage(loc); ok {
+				return l
+			}
+		}
+	}
+	return domain.French
+}
+
+func (rt *Router) dispatch(ctx context.Context, caller Caller, channelID, raw string, page int, shared bool) Reply {
+	r := rt.newRequest(ctx, caller, channelID)
+	r.Page, r.Shared = page, shared
+	text, problem := cleanInput(raw)
+	if problem != inputOK {
+		return fit(r, textReply(inputMessage(r, problem)))
+	}
+	verb, args := splitVerb(text)
+	if verb == "" {
+		verb = "aide"
+	}
+	cmd, ok := rt.Lookup(verb)
+	if !ok {
+		// "/pic Verdun" means the quartier.
+		if ms, err := rt.store.FindQuartiers(ctx, text, 2); err == nil && len(ms) == 1 && ms[0].How == store.MatchExact {
+			cmd, _ = rt.Lookup("quartier")
+			verb, args = cmd.Verb(r.Lang), text
+		} else {
+			return rt.unknownVerb(ctx, r, verb)
+		}
+	}
+	r.Command, r.Verb, r.Args = cmd, verb, args
+	reply, err := rt.run(ctx, r)
+	if err != nil {
+		reply = rt.errorReply(ctx, r, err)
+	}
+	return fit(r, reply)
+}
+
+func inputMessage(r *Request, p inputProblem) string {
+	if p == inputTooLong {
+		return r.T(string(p), MaxInputRunes)
+	}
+	return r.T(string(p))
+}
+
+// errorReply is the one place errors become messages: users see what to do,
+// logs get the cause.
+func (rt *Router) errorReply(ctx context.Context, r *Request, err error) Reply {
+	var ue *UserError
+	switch {
+	case errors.As(err, &ue):
+		return textReply(r.T(ue.Key, ue.Args...))
+	case errors.Is(err, domain.ErrForbidden):
+		return textReply(r.T("error.forbidden", r.Verb))
+	case errors.Is(err, domain.ErrNotFound):
+		return textReply(r.T("error.not_found"))
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		rt.opts.Logger.WarnContext(ctx, "command timed out", "command", r.Command.Name, "err", err)
+		return textReply(r.T("error.timeout"))
+	}
+	rt.opts.Logger.ErrorContext(ctx, "command failed", "command", r.Command.Name, "user", r.Caller.SlackUserID, "err", err)
+	return textReply(r.T("error.internal"))
+}
+
+func (rt *Router) recoverer(next RunFunc) RunFunc {
+	return func(ctx context.Context, r *Request) (reply Reply, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				rt.opts.Logger.ErrorContext(ctx, "command panicked", "command", r.Command.Name,
+					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				reply, err = Reply{}, fmt.Errorf("panic in %s: %v", r.Command.Name, p)
+			}
+		}()
+		return next(ctx, r)
+	}
+}
+
+func (rt *Router) logger(next RunFunc) RunFunc {
+	return func(ctx context.Context, r *Request) (Reply, error) {
+		start := time.Now()
+		reply, err := next(ctx, r)
+		rt.opts.Logger.InfoContext(ctx, "command", "command", r.Command.Name, "user", r.Caller.SlackUserID,
+			"role", r.Role, "lang", r.Lang, "page", r.Page, "shared", r.Shared,
+			"duration_ms", time.Since(start).Milliseconds(), "ok", err == nil)
+		return reply, err
+	}
+}
+
+// authorize enforces each command's declared roles.
+func authorize(next RunFunc) RunFunc {
+	return func(ctx context.Context, r *Request) (Reply, error) {
+		if !r.Command.Allows(r.Role) {
+			if r.Role == domain.RoleGuest {
+				return Reply{}, userError("error.guest_forbidden", r.Verb)
+			}
+			return Reply{}, fmt.Errorf("%s may not run %s: %w", r.Role, r.Command.Name, domain.ErrForbidden)
+		}
+		return next(ctx, r)
+	}
+}
