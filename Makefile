@@ -18,5 +18,8 @@ test:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/relais
 
+# The local demo: starts PostgreSQL if needed, then migrates, loads the
+# fictional data and opens the console.
 run:
+	./scripts/ensure-postgres.sh
 	$(GO) run ./cmd/relais demo

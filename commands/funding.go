@@ -75,12 +75,12 @@ func (rt *Router) funding(ctx context.Context, r *Request) (Reply, error) {
 		blocks = append(blocks, sections(lines)...)
 	}
 	if sc.year == 0 && len(sum.ByYear) > 1 {
-		blocks = append(blocks, section("*"+r.T("funding.by_year")+"*\n```"+yearBars(r.Lang, sum.ByYear)+"```"))
+		blocks = append(blocks, section("*"+r.T("funding.by_year")+"*\n```\n"+yearBars(r.Lang, sum.ByYear)+"\n```"))
 	}
 	total := 0
 	if sc.quartierID == 0 && len(sum.ByQuartier) > 1 {
 		total = len(sum.ByQuartier)
-		blocks = append(blocks, section("*"+r.T("funding.comparison")+"*\n```"+comparisonTable(r, sum.ByQuartier)+"```"))
+		blocks = append(blocks, section("*"+r.T("funding.comparison")+"*\n```\n"+comparisonTable(r, sum.ByQuartier)+"\n```"))
 	}
 	if len(sum.EndingSoon) > 0 {
 		blocks = append(blocks, sections(endingLines(r, sum.EndingSoon, true))...)

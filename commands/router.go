@@ -73,6 +73,8 @@ type Options struct {
 	EndingWithin time.Duration
 	// Cache keeps computed answers that are costly and rarely change.
 	Cache *Cache
+	// Observe, when set, is told of every command run (for metrics).
+	Observe func(command string, ok bool, d time.Duration)
 }
 
 // Router resolves who is asking and runs the right command. It implements
@@ -281,9 +283,13 @@ func (rt *Router) logger(next RunFunc) RunFunc {
 	return func(ctx context.Context, r *Request) (Reply, error) {
 		start := time.Now()
 		reply, err := next(ctx, r)
+		d := time.Since(start)
 		rt.opts.Logger.InfoContext(ctx, "command", "command", r.Command.Name, "user", r.Caller.SlackUserID,
 			"role", r.Role, "lang", r.Lang, "page", r.Page, "shared", r.Shared,
-			"duration_ms", time.Since(start).Milliseconds(), "ok", err == nil)
+			"duration_ms", d.Milliseconds(), "ok", err == nil)
+		if rt.opts.Observe != nil {
+			rt.opts.Observe(r.Command.Name, err == nil, d)
+		}
 		return reply, err
 	}
 }

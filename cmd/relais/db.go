@@ -115,3 +115,17 @@ func isLocal(u *url.URL) bool {
 	}
 	return false
 }
+
+// openMigratedStore opens the store and applies pending migrations, for the
+// subcommands that need the schema before they start.
+func openMigratedStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", dbError(cfg, err))
+	}
+	return st, nil
+}

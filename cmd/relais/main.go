@@ -29,6 +29,7 @@ import (
 // ones; tests pass a map and buffers.
 type env struct {
 	getenv func(string) string
+	stdin  io.Reader // nil reads as empty
 	stdout io.Writer
 	stderr io.Writer
 }
@@ -48,30 +49,26 @@ type command struct {
 	run func(ctx context.Context, cmd *command, args []string, e *env) error
 }
 
-// commands is the subcommand table, in the order `relais help` lists it.
+// subcommands is the subcommand table, in the order `relais help` lists it.
 // It is filled in init because the help command reads it.
-var commands []*command
+var subcommands []*command
 
 func init() {
-	commands = []*command{
+	subcommands = []*command{
 		{name: "help", summary: "list subcommands, or show one's help", usage: "[subcommand]",
 			help: "With no argument, list the subcommands and the environment variables.\n" +
 				"With a subcommand's name, show its help (the same as `relais <subcommand> -h`).",
 			run: runHelp},
+		demoCommand,
+		consoleCommand,
 		migrateCommand,
+		seedCommand,
 		serveCommand,
-
-		// Hooks: subcommands still to come. Each is one entry here plus a file
-		// with its run function, e.g.
-		//   {name: "seed", summary: "load the sample partnership data", usage: "", help: "...", run: runSeed},
-		//   {name: "demo", summary: "...", run: runDemo},        // `make run` calls `relais demo`
-		//   {name: "console", summary: "...", run: runConsole},
-		//   {name: "loadgen", summary: "...", run: runLoadgen},
 	}
 }
 
 func lookup(name string) *command {
-	for _, c := range commands {
+	for _, c := range subcommands {
 		if c.name == name {
 			return c
 		}
@@ -84,7 +81,7 @@ func main() {
 	// After the first signal, restore the default handling, so that a second
 	// Ctrl-C stops a shutdown that takes too long.
 	go func() { <-ctx.Done(); stop() }()
-	code := run(ctx, os.Args[1:], &env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr})
+	code := run(ctx, os.Args[1:], &env{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stop()
 	os.Exit(code)
 }
@@ -198,7 +195,7 @@ func printCommandHelp(w io.Writer, cmd *command, fs *flag.FlagSet) {
 func printOverview(w io.Writer) {
 	fmt.Fprint(w, "relais: the Relais Slack assistant.\n\nUsage: relais <subcommand> [flags] [arguments]\n\nSubcommands:\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	for _, c := range commands {
+	for _, c := range subcommands {
 		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
 	}
 	tw.Flush()

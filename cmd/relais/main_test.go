@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func TestHelp(t *testing.T) {
 		if code != 0 || errOut != "" {
 			t.Fatalf("relais %v: exit %d, stderr %q", args, code, errOut)
 		}
-		for _, c := range commands {
+		for _, c := range subcommands {
 			if !regexp.MustCompile(`(?m)^  ` + c.name + ` +` + regexp.QuoteMeta(c.summary) + `$`).MatchString(out) {
 				t.Errorf("relais %v does not list %q with its summary:\n%s", args, c.name, out)
 			}
@@ -86,7 +87,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestEverySubcommandHasHelp(t *testing.T) {
-	for _, c := range commands {
+	for _, c := range subcommands {
 		for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {"help", c.name}} {
 			code, out, errOut := runRelais(t, nil, args...)
 			if code != 0 || errOut != "" {
@@ -393,52 +394,13 @@ func TestServe(t *testing.T) {
 	// is set only to check it never reaches the logs.
 	u.User = url.UserPassword(u.User.Username(), "hunter2")
 
-	cmd := exec.Command(binary, "serve")
-	cmd.Env = []string{
+	p := startServe(t, []string{
 		"DATABASE_URL=" + u.String(),
-		"RELAIS_HTTP_ADDR=127.0.0.1:0",
-		"RELAIS_LOG_FORMAT=json",
 		"RELAIS_LOG_LEVEL=debug",
 		"SLACK_BOT_TOKEN=xoxb-SEKRIT",
 		"SLACK_SIGNING_SECRET=SEKRIT",
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill() // if the test fails before SIGTERM
-
-	var logs bytes.Buffer
-	addrc := make(chan string, 1)
-	logsDone := make(chan struct{})
-	go func() {
-		defer close(logsDone)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.Write(sc.Bytes())
-			logs.WriteByte('\n')
-			var rec struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "http server listening" {
-				addrc <- rec.Addr
-			}
-		}
-	}()
-
-	var addr string
-	select {
-	case addr = <-addrc:
-	case <-logsDone:
-		cmd.Wait()
-		t.Fatalf("relais serve ended before listening:\n%s", logs.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("relais serve did not start listening within 30s")
-	}
+	})
+	addr := p.addr
 
 	for path, want := range map[string]string{"/healthz": "ok\n", "/readyz": "ready\n"} {
 		resp, err := http.Get("http://" + addr + path)
@@ -452,22 +414,7 @@ func TestServe(t *testing.T) {
 		}
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	<-logsDone // stderr closes when the process exits
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("relais serve after SIGTERM: %v\n%s", err, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("relais serve did not exit after SIGTERM")
-	}
-
-	out := logs.String()
+	out := p.stop(t)
 	if !strings.Contains(out, `"msg":"relais stopped"`) {
 		t.Errorf("no clean-stop log:\n%s", out)
 	}
@@ -477,6 +424,94 @@ func TestServe(t *testing.T) {
 	if !strings.Contains(out, `"slack_bot_token":"(set)"`) {
 		t.Errorf("start-up log lacks the redacted configuration:\n%s", out)
 	}
+}
+
+// served is a `relais serve` process started by startServe.
+type served struct {
+	cmd      *exec.Cmd
+	addr     string
+	logs     *syncBuffer
+	logsDone chan struct{}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `relais serve` with env (plus a free port and JSON logs)
+// and waits until it listens. The process is killed when the test ends if
+// stop was not called.
+func startServe(t *testing.T, env []string) *served {
+	t.Helper()
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append([]string{"RELAIS_HTTP_ADDR=127.0.0.1:0", "RELAIS_LOG_FORMAT=json"}, env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() }) // a no-op after a clean stop
+	p := &served{cmd: cmd, logs: &syncBuffer{}, logsDone: make(chan struct{})}
+	addrc := make(chan string, 1)
+	go func() {
+		defer close(p.logsDone)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			p.logs.Write(append(sc.Bytes(), '\n'))
+			var rec struct {
+				Msg  string `json:"msg"`
+				Addr string `json:"addr"`
+			}
+			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "http server listening" {
+				addrc <- rec.Addr
+			}
+		}
+	}()
+	select {
+	case p.addr = <-addrc:
+	case <-p.logsDone:
+		cmd.Wait()
+		t.Fatalf("relais serve ended before listening:\n%s", p.logs.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("relais serve did not start listening within 30s")
+	}
+	return p
+}
+
+// stop sends SIGTERM, checks the process exits 0, and returns its logs.
+func (p *served) stop(t *testing.T) string {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-p.logsDone // stderr closes when the process exits
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("relais serve after SIGTERM: %v\n%s", err, p.logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("relais serve did not exit after SIGTERM")
+	}
+	return p.logs.String()
 }
 
 // TestServeStopsCleanlyWhenInterruptedEarly: a SIGTERM that arrives while

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/pic-montreal/relais/internal/httpserver"
+	"github.com/pic-montreal/relais/internal/slackbot"
 )
 
 var serveCommand = &command{
@@ -50,12 +51,17 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	logger.Info("database migrated", "applied", n)
 
 	registry := httpserver.NewRegistry()
+	router := newRouter(st, cfg, logger, registry)
 	handlers := map[string]http.Handler{}
-	// Hook: the Slack receivers mount here once the slackbot package exists,
-	// e.g. handlers["/slack/"] = bot.HTTPHandler(), and packages register
-	// their metrics on registry (e.g. a commands counter) before the server
-	// starts. Socket Mode, the outbox sender and the scheduler will run
-	// beside srv.Run under the same ctx (an errgroup), stopping on SIGTERM.
+	var receiver *slackbot.Receiver
+	if cfg.HTTPMode() {
+		receiver = slackbot.NewHTTPHandler(slackConfig(cfg), router, st, slackbot.NopEvents{}, logger)
+		handlers["/slack/"] = receiver
+	}
+	if !cfg.HTTPMode() && !cfg.SocketMode() {
+		logger.Warn("no Slack credentials: serving probes and metrics only; " +
+			"set SLACK_APP_TOKEN and SLACK_BOT_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)")
+	}
 
 	srv, err := httpserver.New(httpserver.Options{
 		Addr:            cfg.HTTPAddr,
@@ -68,7 +74,28 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := srv.Run(ctx); err != nil {
+	// Socket Mode runs beside the HTTP server and stops with it.
+	socketDone := make(chan error, 1)
+	if cfg.SocketMode() {
+		go func() {
+			socketDone <- slackbot.RunSocketMode(ctx, slackConfig(cfg), router, st, slackbot.NopEvents{}, logger)
+		}()
+	} else {
+		socketDone <- nil
+	}
+	err = srv.Run(ctx)
+	if receiver != nil {
+		// Replies still on their way to response_url are delivered before exit.
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if werr := receiver.Shutdown(shutdownCtx); werr != nil {
+			logger.Warn("slack replies still in flight at shutdown", "error", werr)
+		}
+	}
+	if serr := <-socketDone; serr != nil && err == nil {
+		err = serr
+	}
+	if err != nil {
 		return err
 	}
 	logger.Info("relais stopped")

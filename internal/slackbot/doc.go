@@ -1,0 +1,21 @@
+// Package slackbot is the only package of Relais that talks to Slack.
+//
+// It receives slash commands, interactions and Events API deliveries either as
+// signed HTTP requests ([NewHTTPHandler]) or over Socket Mode
+// ([RunSocketMode]); both transports share the same conversion and dispatch
+// code, so a command behaves the same whichever way it arrives.
+//
+// Slack wants every request acknowledged within 3 seconds. A command's
+// [commands.Handler] runs in its own goroutine with a context detached from the
+// request: if its reply is ready within Config.AckBudget the reply travels in
+// the acknowledgement, otherwise the user sees a short "on its way" text and the
+// reply is posted later to the request's response_url. Button clicks are always
+// acknowledged at once and answered through response_url.
+//
+// Outgoing HTTP (response_url posts and the Web API through [NewClient]) goes
+// through one small client that honours 429 Retry-After, retries 5xx with
+// backoff, and logs an error when it gives up, so nothing is dropped silently.
+//
+// Nothing here logs tokens, the signing secret, request bodies or
+// response_url paths (they are bearer capabilities).
+package slackbot

@@ -1,0 +1,176 @@
+package slackbot
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/pic-montreal/relais/commands"
+	"github.com/pic-montreal/relais/internal/domain"
+	"github.com/pic-montreal/relais/internal/i18n"
+	"github.com/pic-montreal/relais/internal/slackfake"
+	"github.com/pic-montreal/relais/internal/testdb"
+)
+
+// startSocketMode runs RunSocketMode until the test ends.
+func startSocketMode(t *testing.T, cfg Config, h commands.Handler, dedup EventDeduper, events EventHandler) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logger, logs := testLogger()
+	start := time.Now()
+	t.Cleanup(func() {
+		if testing.Verbose() {
+			t.Logf("after %v, logs:\n%s", time.Since(start), logs)
+		}
+	})
+	done := make(chan error, 1)
+	go func() { done <- RunSocketMode(ctx, cfg, h, dedup, events, logger) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("RunSocketMode: %v", err)
+			}
+		case <-time.After(slackfake.WaitTimeout):
+			t.Error("RunSocketMode did not return after cancel")
+		}
+	})
+}
+
+func ackMessage(t *testing.T, a slackfake.Ack) map[string]any {
+	t.Helper()
+	if len(a.Payload) == 0 {
+		t.Fatalf("ack of %s has no payload", a.EnvelopeID)
+	}
+	return decodeMessage(t, a.Payload)
+}
+
+func TestSocketMode(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{PingInterval: 50 * time.Millisecond})
+	events := newRecordingEvents()
+	h := &testHandler{action: func(_ context.Context, act commands.ActionInvocation) commands.Reply {
+		return commands.Reply{Text: "Page " + act.Value, ReplaceOriginal: true}
+	}}
+	startSocketMode(t, testConfig(fake, &sleeps{}), h, testdb.New(t), events)
+
+	fake.WaitConnection(t, 1)
+	if calls := fake.Calls("apps.connections.open"); len(calls) != 1 || calls[0].Token != fake.AppToken() {
+		t.Fatalf("apps.connections.open calls = %+v", calls)
+	}
+
+	// A slash command is answered in its ack.
+	fake.Push(t, slackfake.SlashCommandEnvelope("env-cmd-1", slackfake.SlashCommand{UserID: "U5", TeamID: "T5", ChannelID: "C5", Text: "aide"}))
+	if m := ackMessage(t, fake.WaitAck(t, "env-cmd-1")); m["text"] != "commande: aide" || m["response_type"] != "ephemeral" {
+		t.Errorf("ack = %v", m)
+	}
+	want := commands.Invocation{Caller: commands.Caller{SlackUserID: "U5", TeamID: "T5"}, ChannelID: "C5", Text: "aide"}
+	if invs := h.invocations(); len(invs) != 1 || invs[0] != want {
+		t.Errorf("invocations = %+v", invs)
+	}
+
+	// A click is acked empty and answered on response_url.
+	respURL := fake.NewResponseURL()
+	fake.Push(t, slackfake.InteractiveEnvelope("env-click-1", slackfake.BlockAction{ActionID: "page_next", Value: "3", ResponseURL: respURL}.JSON()))
+	if a := fake.WaitAck(t, "env-click-1"); len(a.Payload) != 0 {
+		t.Errorf("interaction ack has a payload: %s", a.Payload)
+	}
+	if m := decodeMessage(t, fake.WaitResponses(t, respURL, 1)[0]); m["text"] != "Page 3" || m["replace_original"] != true {
+		t.Errorf("click reply = %v", m)
+	}
+
+	// Events are acked and handled once, retries included.
+	body := slackfake.EventCallback("Ev0SOCKET1", slackfake.AppHomeOpened("U5"))
+	fake.Push(t, slackfake.EventsAPIEnvelope("env-ev-1", body, 0))
+	fake.WaitAck(t, "env-ev-1")
+	if ev := events.next(t); ev.InnerEvent.Type != "app_home_opened" {
+		t.Errorf("event = %+v", ev)
+	}
+	fake.Push(t, slackfake.EventsAPIEnvelope("env-ev-1-retry", body, 1))
+	fake.WaitAck(t, "env-ev-1-retry")
+
+	// An event type slack-go does not know is still acknowledged.
+	fake.Push(t, slackfake.EventsAPIEnvelope("env-ev-unknown", slackfake.EventCallback("Ev0SOCKET2", map[string]any{"type": "brand_new_event"}), 0))
+	fake.WaitAck(t, "env-ev-unknown")
+
+	// The connection drops: the client reconnects and handles the next envelope.
+	fake.DropConnection(t)
+	fake.WaitConnection(t, 2)
+	fake.Push(t, slackfake.SlashCommandEnvelope("env-cmd-2", slackfake.SlashCommand{Text: "encore"}))
+	if m := ackMessage(t, fake.WaitAck(t, "env-cmd-2")); m["text"] != "commande: encore" {
+		t.Errorf("ack after reconnect = %v", m)
+	}
+
+	// Slack's own "disconnect" (connection refresh) is followed by a new connection too.
+	fake.RequestDisconnect(t)
+	fake.WaitConnection(t, 3)
+	fake.Push(t, slackfake.SlashCommandEnvelope("env-cmd-3", slackfake.SlashCommand{Text: "3"}))
+	fake.WaitAck(t, "env-cmd-3")
+
+	if n := events.count(); n != 1 {
+		t.Errorf("event handler called %d times, want 1", n)
+	}
+}
+
+func TestSocketModeSlowCommand(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{})
+	release := make(chan struct{})
+	h := &testHandler{command: func(ctx context.Context, inv commands.Invocation) commands.Reply {
+		<-release
+		return commands.Reply{Text: "enfin", InChannel: true}
+	}}
+	cfg := testConfig(fake, &sleeps{})
+	cfg.AckBudget = 20 * time.Millisecond
+	startSocketMode(t, cfg, h, nil, nil)
+	fake.WaitConnection(t, 1)
+
+	respURL := fake.NewResponseURL()
+	fake.Push(t, slackfake.SlashCommandEnvelope("env-slow", slackfake.SlashCommand{Text: "lent", ResponseURL: respURL}))
+	if m := ackMessage(t, fake.WaitAck(t, "env-slow")); m["text"] != i18n.T(domain.French, "error.slow") {
+		t.Errorf("ack = %v", m)
+	}
+	close(release)
+	if m := decodeMessage(t, fake.WaitResponses(t, respURL, 1)[0]); m["text"] != "enfin" || m["response_type"] != "in_channel" {
+		t.Errorf("reply = %v", m)
+	}
+
+	// An envelope that takes no payload gets an empty ack; the reply goes to response_url.
+	respURL = fake.NewResponseURL()
+	env := slackfake.SlashCommandEnvelope("env-nopayload", slackfake.SlashCommand{Text: "x", ResponseURL: respURL})
+	env.AcceptsResponsePayload = false
+	fake.Push(t, env)
+	if a := fake.WaitAck(t, "env-nopayload"); len(a.Payload) != 0 {
+		t.Errorf("ack payload %s", a.Payload)
+	}
+	fake.WaitResponses(t, respURL, 1)
+}
+
+// A reply too big for a Socket Mode ack (20 KB) goes through response_url.
+func TestSocketModeLargeReply(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{})
+	big := make([]byte, 25<<10)
+	for i := range big {
+		big[i] = 'a'
+	}
+	h := &testHandler{command: func(context.Context, commands.Invocation) commands.Reply {
+		return commands.Reply{Text: string(big)}
+	}}
+	startSocketMode(t, testConfig(fake, &sleeps{}), h, nil, nil)
+	fake.WaitConnection(t, 1)
+	respURL := fake.NewResponseURL()
+	fake.Push(t, slackfake.SlashCommandEnvelope("env-big", slackfake.SlashCommand{ResponseURL: respURL}))
+	if a := fake.WaitAck(t, "env-big"); len(a.Payload) != 0 {
+		t.Errorf("ack carries %d bytes", len(a.Payload))
+	}
+	var m message
+	if err := json.Unmarshal(fake.WaitResponses(t, respURL, 1)[0], &m); err != nil || len(m.Text) != len(big) {
+		t.Errorf("reply: %v, %d bytes", err, len(m.Text))
+	}
+}
+
+func TestSocketModeNeedsTokens(t *testing.T) {
+	if err := RunSocketMode(context.Background(), Config{BotToken: "xoxb-1"}, &testHandler{}, nil, nil, nil); err == nil {
+		t.Error("no error without an app token")
+	}
+}
