@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/pic-montreal/relais/internal/httpserver"
 	"github.com/pic-montreal/relais/internal/slackbot"
@@ -74,6 +75,7 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	go slackbot.PruneEvents(ctx, st, time.Hour, time.Now, logger)
 	// Socket Mode runs beside the HTTP server and stops with it.
 	socketDone := make(chan error, 1)
 	if cfg.SocketMode() {

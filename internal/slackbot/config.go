@@ -33,7 +33,8 @@ type Config struct {
 	// HandlerTimeout bounds one handler call; default 30 s.
 	HandlerTimeout time.Duration
 	// Language of the transport's own messages ("slow", "internal error"),
-	// which are written before Relais knows who is asking; default French.
+	// which are written before Relais knows who is asking; empty (the
+	// default) writes them in French, then English.
 	Language domain.Language
 
 	// Now is the clock the signature check uses; default time.Now.
@@ -57,9 +58,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HandlerTimeout <= 0 {
 		c.HandlerTimeout = 30 * time.Second
-	}
-	if c.Language == "" {
-		c.Language = domain.French
 	}
 	if c.Now == nil {
 		c.Now = time.Now

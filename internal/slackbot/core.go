@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/pic-montreal/relais/commands"
+	"github.com/pic-montreal/relais/internal/domain"
 	"github.com/pic-montreal/relais/internal/i18n"
 )
 
@@ -95,8 +96,21 @@ func (c *core) wait(ctx context.Context) error {
 	}
 }
 
+// say is one of the transport's own messages, in the configured language or,
+// by default, in French then English.
+func (c *core) say(key string) string {
+	if c.cfg.Language != "" {
+		return i18n.T(c.cfg.Language, key)
+	}
+	return bilingual(key)
+}
+
+func bilingual(key string) string {
+	return i18n.T(domain.French, key) + "\n" + i18n.T(domain.English, key)
+}
+
 func (c *core) internalError() *message {
-	m := textMessage(i18n.T(c.cfg.Language, "error.internal"))
+	m := textMessage(c.say("error.internal"))
 	return &m
 }
 
@@ -170,7 +184,7 @@ func (c *core) command(parent context.Context, inv commands.Invocation, response
 		return m
 	case <-t.C:
 		close(late)
-		m := textMessage(i18n.T(c.cfg.Language, "error.slow"))
+		m := textMessage(c.say("error.slow"))
 		return &m
 	}
 }

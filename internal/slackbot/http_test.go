@@ -96,7 +96,7 @@ func TestSlowCommandRepliesThroughResponseURL(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
 		t.Errorf("ack took %v", elapsed)
 	}
-	if ack["text"] != i18n.T(domain.French, "error.slow") || ack["response_type"] != "ephemeral" {
+	if ack["text"] != bilingual("error.slow") || ack["response_type"] != "ephemeral" {
 		t.Errorf("ack = %v", ack)
 	}
 	if got := fake.Responses(respURL); len(got) != 0 {
@@ -150,7 +150,7 @@ func TestCommandPanicIsRecovered(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d", rec.Code)
 	}
-	if m := decodeMessage(t, rec.Body.Bytes()); m["text"] != i18n.T(domain.French, "error.internal") {
+	if m := decodeMessage(t, rec.Body.Bytes()); m["text"] != bilingual("error.internal") {
 		t.Errorf("ack = %v", m)
 	}
 	if out := logs.String(); !strings.Contains(out, "handler panicked") || !strings.Contains(out, "boom") {
@@ -205,7 +205,7 @@ func TestInteractionRepliesThroughResponseURL(t *testing.T) {
 		t.Errorf("share reply = %v", share)
 	}
 	boom := decodeMessage(t, fake.WaitResponses(t, boomURL, 1)[0])
-	if boom["text"] != i18n.T(domain.French, "error.internal") || boom["replace_original"] != false {
+	if boom["text"] != bilingual("error.internal") || boom["replace_original"] != false {
 		t.Errorf("reply after a panic = %v", boom)
 	}
 	shutdown(t, rc)

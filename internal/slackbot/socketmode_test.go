@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/pic-montreal/relais/commands"
-	"github.com/pic-montreal/relais/internal/domain"
-	"github.com/pic-montreal/relais/internal/i18n"
 	"github.com/pic-montreal/relais/internal/slackfake"
 	"github.com/pic-montreal/relais/internal/testdb"
 )
@@ -127,7 +125,7 @@ func TestSocketModeSlowCommand(t *testing.T) {
 
 	respURL := fake.NewResponseURL()
 	fake.Push(t, slackfake.SlashCommandEnvelope("env-slow", slackfake.SlashCommand{Text: "lent", ResponseURL: respURL}))
-	if m := ackMessage(t, fake.WaitAck(t, "env-slow")); m["text"] != i18n.T(domain.French, "error.slow") {
+	if m := ackMessage(t, fake.WaitAck(t, "env-slow")); m["text"] != bilingual("error.slow") {
 		t.Errorf("ack = %v", m)
 	}
 	close(release)
