@@ -207,13 +207,13 @@ func (s *Store) Seed(ctx context.Context, actor Actor, d SeedData) (SeedChanges,
 	return changes, nil
 }
 
-// column is a column of a seeded table and its SQL type, as read from JSON.
-type column struct{ name, typ string }
+// seedColumn is a column of a seeded table and its SQL type, as read from JSON.
+type seedColumn struct{ name, typ string }
 
-// upsertSQL inserts the rows of the JSON array $1 and updates an existing row
+// seedUpsertSQL inserts the rows of the JSON array $1 and updates an existing row
 // only when a value differs, so an identical load issues no update. RETURNING
 // tells inserted rows (xmax = 0) from updated ones.
-func upsertSQL(table, key string, cols []column) string {
+func seedUpsertSQL(table, key string, cols []seedColumn) string {
 	names := make([]string, len(cols))
 	defs := make([]string, len(cols))
 	var sets, olds, news []string
@@ -236,14 +236,14 @@ func upsertSQL(table, key string, cols []column) string {
 		strings.Join(sets, ", "), strings.Join(olds, ", "), strings.Join(news, ", "))
 }
 
-// upsert runs upsertSQL on rows and records what it changed.
-func upsert(ctx context.Context, tx *sqlx.Tx, table, key string, cols []column, rows any, changes SeedChanges) error {
+// seedUpsert runs seedUpsertSQL on rows and records what it changed.
+func seedUpsert(ctx context.Context, tx *sqlx.Tx, table, key string, cols []seedColumn, rows any, changes SeedChanges) error {
 	payload, err := json.Marshal(rows)
 	if err != nil {
 		return fmt.Errorf("seed %s: %w", table, err)
 	}
 	// A string, not []byte: lib/pq would send bytes as bytea.
-	res, err := tx.QueryContext(ctx, upsertSQL(table, key, cols), string(payload))
+	res, err := tx.QueryContext(ctx, seedUpsertSQL(table, key, cols), string(payload))
 	if err != nil {
 		return wrap("seed "+table, err)
 	}
@@ -267,9 +267,9 @@ func upsert(ctx context.Context, tx *sqlx.Tx, table, key string, cols []column, 
 	return nil
 }
 
-// noDuplicates refuses a key given twice in one load: PostgreSQL would refuse
+// seedNoDuplicates refuses a key given twice in one load: PostgreSQL would refuse
 // to update the same row twice in one statement, with a less helpful error.
-func noDuplicates[T any](table string, rows []T, key func(T) string) error {
+func seedNoDuplicates[T any](table string, rows []T, key func(T) string) error {
 	seen := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		k := key(r)
@@ -281,9 +281,9 @@ func noDuplicates[T any](table string, rows []T, key func(T) string) error {
 	return nil
 }
 
-// lookup maps keys to ids with query, which selects (key, id) for the keys in
+// seedLookup maps keys to ids with query, which selects (key, id) for the keys in
 // $1; a key that is not found is a domain.ErrInvalid error.
-func lookup(ctx context.Context, tx *sqlx.Tx, what, query string, keys []string) (map[string]int64, error) {
+func seedLookup(ctx context.Context, tx *sqlx.Tx, what, query string, keys []string) (map[string]int64, error) {
 	ids := map[string]int64{}
 	var want []string
 	for _, k := range keys {
@@ -320,16 +320,16 @@ func lookup(ctx context.Context, tx *sqlx.Tx, what, query string, keys []string)
 }
 
 const (
-	quartierIDs     = `SELECT slug, id FROM quartiers WHERE slug = ANY($1)`
-	organisationIDs = `SELECT slug, id FROM organisations WHERE slug = ANY($1)`
-	personIDs       = `SELECT slack_user_id, id FROM people WHERE slack_user_id = ANY($1)`
-	themeIDs        = `SELECT slug, id FROM themes WHERE slug = ANY($1)`
-	initiativeIDs   = `SELECT code, id FROM initiatives WHERE code = ANY($1)`
-	noteIDs         = `SELECT import_key, id FROM progress_notes WHERE import_key = ANY($1)`
+	seedQuartierIDs     = `SELECT slug, id FROM quartiers WHERE slug = ANY($1)`
+	seedOrganisationIDs = `SELECT slug, id FROM organisations WHERE slug = ANY($1)`
+	seedPersonIDs       = `SELECT slack_user_id, id FROM people WHERE slack_user_id = ANY($1)`
+	seedThemeIDs        = `SELECT slug, id FROM themes WHERE slug = ANY($1)`
+	seedInitiativeIDs   = `SELECT code, id FROM initiatives WHERE code = ANY($1)`
+	seedNoteIDs         = `SELECT import_key, id FROM progress_notes WHERE import_key = ANY($1)`
 )
 
-// optID is the id of an optional reference: nil for "".
-func optID(ids map[string]int64, key string) *int64 {
+// seedOptID is the id of an optional reference: nil for "".
+func seedOptID(ids map[string]int64, key string) *int64 {
 	if key == "" {
 		return nil
 	}
@@ -337,30 +337,30 @@ func optID(ids map[string]int64, key string) *int64 {
 	return &id
 }
 
-func optText(s string) *string {
+func seedOptText(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
 }
 
-func orDefault[T ~string](v, def T) T {
+func seedDefault[T ~string](v, def T) T {
 	if v == "" {
 		return def
 	}
 	return v
 }
 
-// isoDate formats a date for PostgreSQL; a zero date, which would be stored
+// seedDate formats a date for PostgreSQL; a zero date, which would be stored
 // as year 1, is refused.
-func isoDate(what, key string, t time.Time) (string, error) {
+func seedDate(what, key string, t time.Time) (string, error) {
 	if t.IsZero() {
 		return "", fmt.Errorf("%s %q: date missing: %w", what, key, domain.ErrInvalid)
 	}
 	return t.Format(time.DateOnly), nil
 }
 
-func optDate(t time.Time) *string {
+func seedOptDate(t time.Time) *string {
 	if t.IsZero() {
 		return nil
 	}
@@ -368,9 +368,9 @@ func optDate(t time.Time) *string {
 	return &s
 }
 
-// nonNil keeps an empty list an empty array: JSON null would not fit a NOT
+// seedNonNil keeps an empty list an empty array: JSON null would not fit a NOT
 // NULL array column.
-func nonNil[T any](s []T) []T {
+func seedNonNil[T any](s []T) []T {
 	if s == nil {
 		return []T{}
 	}
@@ -381,7 +381,7 @@ func seedThemes(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChange
 	if len(d.Themes) == 0 {
 		return nil
 	}
-	if err := noDuplicates("themes", d.Themes, func(r SeedTheme) string { return r.Slug }); err != nil {
+	if err := seedNoDuplicates("themes", d.Themes, func(r SeedTheme) string { return r.Slug }); err != nil {
 		return err
 	}
 	type row struct {
@@ -393,7 +393,7 @@ func seedThemes(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChange
 	for i, r := range d.Themes {
 		rows[i] = row{r.Slug, r.NameFr, r.NameEn}
 	}
-	return upsert(ctx, tx, "themes", "slug", []column{
+	return seedUpsert(ctx, tx, "themes", "slug", []seedColumn{
 		{"slug", "text"}, {"name_fr", "text"}, {"name_en", "text"},
 	}, rows, changes)
 }
@@ -402,7 +402,7 @@ func seedQuartiers(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedCha
 	if len(d.Quartiers) == 0 {
 		return nil
 	}
-	if err := noDuplicates("quartiers", d.Quartiers, func(r SeedQuartier) string { return r.Slug }); err != nil {
+	if err := seedNoDuplicates("quartiers", d.Quartiers, func(r SeedQuartier) string { return r.Slug }); err != nil {
 		return err
 	}
 	type row struct {
@@ -420,7 +420,7 @@ func seedQuartiers(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedCha
 			rows[i].Population = &r.Population
 		}
 	}
-	return upsert(ctx, tx, "quartiers", "slug", []column{
+	return seedUpsert(ctx, tx, "quartiers", "slug", []seedColumn{
 		{"slug", "text"}, {"name", "text"}, {"match_key", "text"}, {"borough", "text"},
 		{"population", "integer"}, {"is_sample", "boolean"},
 	}, rows, changes)
@@ -430,14 +430,14 @@ func seedOrganisations(ctx context.Context, tx *sqlx.Tx, d SeedData, changes See
 	if len(d.Organisations) == 0 {
 		return nil
 	}
-	if err := noDuplicates("organisations", d.Organisations, func(r SeedOrganisation) string { return r.Slug }); err != nil {
+	if err := seedNoDuplicates("organisations", d.Organisations, func(r SeedOrganisation) string { return r.Slug }); err != nil {
 		return err
 	}
 	slugs := make([]string, len(d.Organisations))
 	for i, r := range d.Organisations {
 		slugs[i] = r.QuartierSlug
 	}
-	quartiers, err := lookup(ctx, tx, "quartier", quartierIDs, slugs)
+	quartiers, err := seedLookup(ctx, tx, "quartier", seedQuartierIDs, slugs)
 	if err != nil {
 		return err
 	}
@@ -451,9 +451,9 @@ func seedOrganisations(ctx context.Context, tx *sqlx.Tx, d SeedData, changes See
 	}
 	rows := make([]row, len(d.Organisations))
 	for i, r := range d.Organisations {
-		rows[i] = row{r.Slug, r.Name, string(r.Kind), optID(quartiers, r.QuartierSlug), optText(r.SlackChannelID), r.IsSample}
+		rows[i] = row{r.Slug, r.Name, string(r.Kind), seedOptID(quartiers, r.QuartierSlug), seedOptText(r.SlackChannelID), r.IsSample}
 	}
-	return upsert(ctx, tx, "organisations", "slug", []column{
+	return seedUpsert(ctx, tx, "organisations", "slug", []seedColumn{
 		{"slug", "text"}, {"name", "text"}, {"kind", "organisation_kind"}, {"quartier_id", "bigint"},
 		{"slack_channel_id", "text"}, {"is_sample", "boolean"},
 	}, rows, changes)
@@ -463,7 +463,7 @@ func seedPeople(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChange
 	if len(d.People) == 0 {
 		return nil
 	}
-	if err := noDuplicates("people", d.People, func(r SeedPerson) string { return r.SlackUserID }); err != nil {
+	if err := seedNoDuplicates("people", d.People, func(r SeedPerson) string { return r.SlackUserID }); err != nil {
 		return err
 	}
 	slugs := make([]string, len(d.People))
@@ -473,7 +473,7 @@ func seedPeople(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChange
 		}
 		slugs[i] = r.OrganisationSlug
 	}
-	orgs, err := lookup(ctx, tx, "organisation", organisationIDs, slugs)
+	orgs, err := seedLookup(ctx, tx, "organisation", seedOrganisationIDs, slugs)
 	if err != nil {
 		return err
 	}
@@ -490,9 +490,9 @@ func seedPeople(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChange
 	rows := make([]row, len(d.People))
 	for i, r := range d.People {
 		rows[i] = row{r.SlackUserID, r.DisplayName, orgs[r.OrganisationSlug], string(r.Role), r.AnswersCheckins,
-			optText(string(r.Language)), !r.Inactive, r.IsSample}
+			seedOptText(string(r.Language)), !r.Inactive, r.IsSample}
 	}
-	return upsert(ctx, tx, "people", "slack_user_id", []column{
+	return seedUpsert(ctx, tx, "people", "slack_user_id", []seedColumn{
 		{"slack_user_id", "text"}, {"display_name", "text"}, {"organisation_id", "bigint"}, {"role", "person_role"},
 		{"answers_checkins", "boolean"}, {"language", "language_code"}, {"active", "boolean"}, {"is_sample", "boolean"},
 	}, rows, changes)
@@ -502,7 +502,7 @@ func seedInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedC
 	if len(d.Initiatives) == 0 {
 		return nil
 	}
-	if err := noDuplicates("initiatives", d.Initiatives, func(r SeedInitiative) string { return r.Code }); err != nil {
+	if err := seedNoDuplicates("initiatives", d.Initiatives, func(r SeedInitiative) string { return r.Code }); err != nil {
 		return err
 	}
 	var qSlugs, oSlugs, tSlugs, codes []string
@@ -515,15 +515,15 @@ func seedInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedC
 		tSlugs = append(tSlugs, r.ThemeSlugs...)
 		codes = append(codes, r.Code)
 	}
-	quartiers, err := lookup(ctx, tx, "quartier", quartierIDs, qSlugs)
+	quartiers, err := seedLookup(ctx, tx, "quartier", seedQuartierIDs, qSlugs)
 	if err != nil {
 		return err
 	}
-	orgs, err := lookup(ctx, tx, "organisation", organisationIDs, oSlugs)
+	orgs, err := seedLookup(ctx, tx, "organisation", seedOrganisationIDs, oSlugs)
 	if err != nil {
 		return err
 	}
-	themes, err := lookup(ctx, tx, "theme", themeIDs, tSlugs)
+	themes, err := seedLookup(ctx, tx, "theme", seedThemeIDs, tSlugs)
 	if err != nil {
 		return err
 	}
@@ -542,15 +542,15 @@ func seedInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedC
 	}
 	rows := make([]row, len(d.Initiatives))
 	for i, r := range d.Initiatives {
-		start, err := isoDate("initiative", r.Code, r.StartDate)
+		start, err := seedDate("initiative", r.Code, r.StartDate)
 		if err != nil {
 			return err
 		}
-		rows[i] = row{r.Code, optID(quartiers, r.QuartierSlug), orgs[r.LeadSlug], r.Title, r.Summary,
-			string(orDefault(r.Language, domain.French)), nonNil(r.Strategies),
-			string(orDefault(r.Status, domain.StatusActive)), start, optDate(r.EndDate), r.IsSample}
+		rows[i] = row{r.Code, seedOptID(quartiers, r.QuartierSlug), orgs[r.LeadSlug], r.Title, r.Summary,
+			string(seedDefault(r.Language, domain.French)), seedNonNil(r.Strategies),
+			string(seedDefault(r.Status, domain.StatusActive)), start, seedOptDate(r.EndDate), r.IsSample}
 	}
-	err = upsert(ctx, tx, "initiatives", "code", []column{
+	err = seedUpsert(ctx, tx, "initiatives", "code", []seedColumn{
 		{"code", "text"}, {"quartier_id", "bigint"}, {"lead_organisation_id", "bigint"}, {"title", "text"},
 		{"summary", "text"}, {"language", "language_code"}, {"strategies", "text[]"},
 		{"status", "initiative_status"}, {"start_date", "date"}, {"end_date", "date"}, {"is_sample", "boolean"},
@@ -558,18 +558,18 @@ func seedInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedC
 	if err != nil {
 		return err
 	}
-	ids, err := lookup(ctx, tx, "initiative", initiativeIDs, codes)
+	ids, err := seedLookup(ctx, tx, "initiative", seedInitiativeIDs, codes)
 	if err != nil {
 		return err
 	}
 	links := make(map[int64][]int64, len(d.Initiatives))
 	for _, r := range d.Initiatives {
-		links[ids[r.Code]] = themeList(themes, r.ThemeSlugs)
+		links[ids[r.Code]] = seedThemeList(themes, r.ThemeSlugs)
 	}
-	return syncThemes(ctx, tx, "initiative_themes", "initiative_id", links, changes)
+	return seedSyncThemes(ctx, tx, "initiative_themes", "initiative_id", links, changes)
 }
 
-func themeList(themes map[string]int64, slugs []string) []int64 {
+func seedThemeList(themes map[string]int64, slugs []string) []int64 {
 	out := make([]int64, 0, len(slugs))
 	for _, s := range slugs {
 		out = append(out, themes[s])
@@ -577,9 +577,9 @@ func themeList(themes map[string]int64, slugs []string) []int64 {
 	return out
 }
 
-// syncThemes makes each owner's theme set exactly the one given, deleting and
+// seedSyncThemes makes each owner's theme set exactly the one given, deleting and
 // inserting only the links that differ.
-func syncThemes(ctx context.Context, tx *sqlx.Tx, table, ownerCol string, links map[int64][]int64, changes SeedChanges) error {
+func seedSyncThemes(ctx context.Context, tx *sqlx.Tx, table, ownerCol string, links map[int64][]int64, changes SeedChanges) error {
 	owners := make([]int64, 0, len(links))
 	var pairOwner, pairTheme []int64
 	for owner, themes := range links {
@@ -614,7 +614,7 @@ func seedFunding(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChang
 	if len(d.Funding) == 0 {
 		return nil
 	}
-	if err := noDuplicates("funding", d.Funding, func(r SeedFunding) string { return r.Code }); err != nil {
+	if err := seedNoDuplicates("funding", d.Funding, func(r SeedFunding) string { return r.Code }); err != nil {
 		return err
 	}
 	var iCodes, fSlugs []string
@@ -625,11 +625,11 @@ func seedFunding(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChang
 		iCodes = append(iCodes, r.InitiativeCode)
 		fSlugs = append(fSlugs, r.FunderSlug)
 	}
-	initiatives, err := lookup(ctx, tx, "initiative", initiativeIDs, iCodes)
+	initiatives, err := seedLookup(ctx, tx, "initiative", seedInitiativeIDs, iCodes)
 	if err != nil {
 		return err
 	}
-	funders, err := lookup(ctx, tx, "organisation", organisationIDs, fSlugs)
+	funders, err := seedLookup(ctx, tx, "organisation", seedOrganisationIDs, fSlugs)
 	if err != nil {
 		return err
 	}
@@ -646,18 +646,18 @@ func seedFunding(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChang
 	}
 	rows := make([]row, len(d.Funding))
 	for i, r := range d.Funding {
-		start, err := isoDate("funding", r.Code, r.PeriodStart)
+		start, err := seedDate("funding", r.Code, r.PeriodStart)
 		if err != nil {
 			return err
 		}
-		end, err := isoDate("funding", r.Code, r.PeriodEnd)
+		end, err := seedDate("funding", r.Code, r.PeriodEnd)
 		if err != nil {
 			return err
 		}
 		rows[i] = row{r.Code, initiatives[r.InitiativeCode], funders[r.FunderSlug], r.AmountCents, string(r.Kind),
 			r.SupportDescription, start, end, r.IsSample}
 	}
-	return upsert(ctx, tx, "funding", "code", []column{
+	return seedUpsert(ctx, tx, "funding", "code", []seedColumn{
 		{"code", "text"}, {"initiative_id", "bigint"}, {"funder_id", "bigint"}, {"amount_cents", "bigint"},
 		{"kind", "support_kind"}, {"support_description", "text"}, {"period_start", "date"},
 		{"period_end", "date"}, {"is_sample", "boolean"},
@@ -668,7 +668,7 @@ func seedNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChanges
 	if len(d.Notes) == 0 {
 		return nil
 	}
-	if err := noDuplicates("progress_notes", d.Notes, func(r SeedNote) string { return r.ImportKey }); err != nil {
+	if err := seedNoDuplicates("progress_notes", d.Notes, func(r SeedNote) string { return r.ImportKey }); err != nil {
 		return err
 	}
 	var oSlugs, qSlugs, authors, tSlugs, keys []string
@@ -683,23 +683,23 @@ func seedNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChanges
 		tSlugs = append(tSlugs, r.ThemeSlugs...)
 		keys = append(keys, r.ImportKey)
 	}
-	orgQuartier, err := organisationQuartiers(ctx, tx, oSlugs)
+	orgQuartier, err := seedOrganisationQuartiers(ctx, tx, oSlugs)
 	if err != nil {
 		return err
 	}
-	orgs, err := lookup(ctx, tx, "organisation", organisationIDs, oSlugs)
+	orgs, err := seedLookup(ctx, tx, "organisation", seedOrganisationIDs, oSlugs)
 	if err != nil {
 		return err
 	}
-	quartiers, err := lookup(ctx, tx, "quartier", quartierIDs, qSlugs)
+	quartiers, err := seedLookup(ctx, tx, "quartier", seedQuartierIDs, qSlugs)
 	if err != nil {
 		return err
 	}
-	people, err := lookup(ctx, tx, "person", personIDs, authors)
+	people, err := seedLookup(ctx, tx, "person", seedPersonIDs, authors)
 	if err != nil {
 		return err
 	}
-	themes, err := lookup(ctx, tx, "theme", themeIDs, tSlugs)
+	themes, err := seedLookup(ctx, tx, "theme", seedThemeIDs, tSlugs)
 	if err != nil {
 		return err
 	}
@@ -718,11 +718,11 @@ func seedNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChanges
 	}
 	rows := make([]row, len(d.Notes))
 	for i, r := range d.Notes {
-		period, err := isoDate("progress note", r.ImportKey, r.Period)
+		period, err := seedDate("progress note", r.ImportKey, r.Period)
 		if err != nil {
 			return err
 		}
-		q := optID(quartiers, r.QuartierSlug)
+		q := seedOptID(quartiers, r.QuartierSlug)
 		if q == nil {
 			q = orgQuartier[r.OrganisationSlug] // nil for a regional organisation: refused by NOT NULL
 		}
@@ -734,11 +734,11 @@ func seedNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChanges
 		if answers == nil {
 			answers = map[string]string{}
 		}
-		rows[i] = row{r.ImportKey, orgs[r.OrganisationSlug], q, optID(people, r.AuthorSlackID), period, r.Body,
-			answers, conds, string(orDefault(r.Language, domain.French)),
-			string(orDefault(r.Visibility, domain.SharedWithPartnership)), r.IsSample}
+		rows[i] = row{r.ImportKey, orgs[r.OrganisationSlug], q, seedOptID(people, r.AuthorSlackID), period, r.Body,
+			answers, conds, string(seedDefault(r.Language, domain.French)),
+			string(seedDefault(r.Visibility, domain.SharedWithPartnership)), r.IsSample}
 	}
-	err = upsert(ctx, tx, "progress_notes", "import_key", []column{
+	err = seedUpsert(ctx, tx, "progress_notes", "import_key", []seedColumn{
 		{"import_key", "text"}, {"organisation_id", "bigint"}, {"quartier_id", "bigint"}, {"author_id", "bigint"},
 		{"period", "date"}, {"body", "text"}, {"answers", "jsonb"}, {"conditions", "text[]"},
 		{"language", "language_code"}, {"visibility", "note_visibility"}, {"is_sample", "boolean"},
@@ -746,20 +746,20 @@ func seedNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, changes SeedChanges
 	if err != nil {
 		return err
 	}
-	ids, err := lookup(ctx, tx, "progress note", noteIDs, keys)
+	ids, err := seedLookup(ctx, tx, "progress note", seedNoteIDs, keys)
 	if err != nil {
 		return err
 	}
 	links := make(map[int64][]int64, len(d.Notes))
 	for _, r := range d.Notes {
-		links[ids[r.ImportKey]] = themeList(themes, r.ThemeSlugs)
+		links[ids[r.ImportKey]] = seedThemeList(themes, r.ThemeSlugs)
 	}
-	return syncThemes(ctx, tx, "progress_note_themes", "note_id", links, changes)
+	return seedSyncThemes(ctx, tx, "progress_note_themes", "note_id", links, changes)
 }
 
-// organisationQuartiers maps organisation slugs to their quartier id (nil for
+// seedOrganisationQuartiers maps organisation slugs to their quartier id (nil for
 // a regional organisation); a note's quartier defaults to its Table's.
-func organisationQuartiers(ctx context.Context, tx *sqlx.Tx, slugs []string) (map[string]*int64, error) {
+func seedOrganisationQuartiers(ctx context.Context, tx *sqlx.Tx, slugs []string) (map[string]*int64, error) {
 	var rows []struct {
 		Slug       string        `db:"slug"`
 		QuartierID sql.NullInt64 `db:"quartier_id"`
@@ -824,7 +824,7 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, source string, d Seed
 			return wrap("bulk mode", err)
 		}
 		steps := []func(context.Context, *sqlx.Tx, SeedData, map[string]int64) error{
-			bulkThemes, bulkQuartiers, bulkOrganisations, bulkPeople, bulkInitiatives, bulkFunding, bulkNotes,
+			seedBulkThemes, seedBulkQuartiers, seedBulkOrganisations, seedBulkPeople, seedBulkInitiatives, seedBulkFunding, seedBulkNotes,
 		}
 		for _, step := range steps {
 			if err := step(ctx, tx, d, inserted); err != nil {
@@ -852,8 +852,8 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, source string, d Seed
 	return inserted, nil
 }
 
-// stage creates a temporary table dropped at commit and fills it with COPY.
-func stage(ctx context.Context, tx *sqlx.Tx, table, columns string, n int, row func(i int) []any) error {
+// seedStage creates a temporary table dropped at commit and fills it with COPY.
+func seedStage(ctx context.Context, tx *sqlx.Tx, table, columns string, n int, row func(i int) []any) error {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s (%s) ON COMMIT DROP`, table, columns)); err != nil {
 		return wrap("stage "+table, err)
 	}
@@ -881,9 +881,9 @@ func stage(ctx context.Context, tx *sqlx.Tx, table, columns string, n int, row f
 	return nil
 }
 
-// missing fails with domain.ErrInvalid when query, which selects the first
+// seedMissing fails with domain.ErrInvalid when query, which selects the first
 // staged reference that matches no row, finds one.
-func missing(ctx context.Context, tx *sqlx.Tx, what, query string) error {
+func seedMissing(ctx context.Context, tx *sqlx.Tx, what, query string) error {
 	var key string
 	err := tx.GetContext(ctx, &key, query)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -895,8 +895,8 @@ func missing(ctx context.Context, tx *sqlx.Tx, what, query string) error {
 	return fmt.Errorf("unknown %s %q: %w", what, key, domain.ErrInvalid)
 }
 
-// insertCount runs an INSERT and adds its row count to inserted[table].
-func insertCount(ctx context.Context, tx *sqlx.Tx, table, query string, inserted map[string]int64) error {
+// seedInsertCount runs an INSERT and adds its row count to inserted[table].
+func seedInsertCount(ctx context.Context, tx *sqlx.Tx, table, query string, inserted map[string]int64) error {
 	res, err := tx.ExecContext(ctx, query)
 	if err != nil {
 		return wrap("bulk "+table, err)
@@ -909,33 +909,33 @@ func insertCount(ctx context.Context, tx *sqlx.Tx, table, query string, inserted
 	return nil
 }
 
-func nullable(s string) any {
+func seedNullable(s string) any {
 	if s == "" {
 		return nil
 	}
 	return s
 }
 
-func bulkThemes(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
+func seedBulkThemes(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
 	if len(d.Themes) == 0 {
 		return nil
 	}
-	err := stage(ctx, tx, "seed_stage_themes", "slug text, name_fr text, name_en text", len(d.Themes),
+	err := seedStage(ctx, tx, "seed_stage_themes", "slug text, name_fr text, name_en text", len(d.Themes),
 		func(i int) []any { r := d.Themes[i]; return []any{r.Slug, r.NameFr, r.NameEn} })
 	if err != nil {
 		return err
 	}
-	return insertCount(ctx, tx, "themes", `INSERT INTO themes (slug, name_fr, name_en)
+	return seedInsertCount(ctx, tx, "themes", `INSERT INTO themes (slug, name_fr, name_en)
 		SELECT s.slug, s.name_fr, s.name_en FROM seed_stage_themes s
 		WHERE NOT EXISTS (SELECT 1 FROM themes t WHERE t.slug = s.slug)
 		ON CONFLICT (slug) DO NOTHING`, inserted)
 }
 
-func bulkQuartiers(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
+func seedBulkQuartiers(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
 	if len(d.Quartiers) == 0 {
 		return nil
 	}
-	err := stage(ctx, tx, "seed_stage_quartiers",
+	err := seedStage(ctx, tx, "seed_stage_quartiers",
 		"slug text, name text, match_key text, borough text, population integer, is_sample boolean", len(d.Quartiers),
 		func(i int) []any {
 			r := d.Quartiers[i]
@@ -948,31 +948,31 @@ func bulkQuartiers(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[st
 	if err != nil {
 		return err
 	}
-	return insertCount(ctx, tx, "quartiers", `INSERT INTO quartiers (slug, name, match_key, borough, population, is_sample)
+	return seedInsertCount(ctx, tx, "quartiers", `INSERT INTO quartiers (slug, name, match_key, borough, population, is_sample)
 		SELECT s.slug, s.name, s.match_key, s.borough, s.population, s.is_sample FROM seed_stage_quartiers s
 		WHERE NOT EXISTS (SELECT 1 FROM quartiers q WHERE q.slug = s.slug)
 		ON CONFLICT (slug) DO NOTHING`, inserted)
 }
 
-func bulkOrganisations(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
+func seedBulkOrganisations(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
 	if len(d.Organisations) == 0 {
 		return nil
 	}
-	err := stage(ctx, tx, "seed_stage_organisations",
+	err := seedStage(ctx, tx, "seed_stage_organisations",
 		"slug text, name text, kind text, quartier_slug text, slack_channel_id text, is_sample boolean",
 		len(d.Organisations), func(i int) []any {
 			r := d.Organisations[i]
-			return []any{r.Slug, r.Name, string(r.Kind), nullable(r.QuartierSlug), nullable(r.SlackChannelID), r.IsSample}
+			return []any{r.Slug, r.Name, string(r.Kind), seedNullable(r.QuartierSlug), seedNullable(r.SlackChannelID), r.IsSample}
 		})
 	if err != nil {
 		return err
 	}
-	if err := missing(ctx, tx, "quartier", `SELECT s.quartier_slug FROM seed_stage_organisations s
+	if err := seedMissing(ctx, tx, "quartier", `SELECT s.quartier_slug FROM seed_stage_organisations s
 		WHERE s.quartier_slug IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM quartiers q WHERE q.slug = s.quartier_slug) LIMIT 1`); err != nil {
 		return err
 	}
-	return insertCount(ctx, tx, "organisations", `
+	return seedInsertCount(ctx, tx, "organisations", `
 		INSERT INTO organisations (slug, name, kind, quartier_id, slack_channel_id, is_sample)
 		SELECT s.slug, s.name, s.kind::organisation_kind, q.id, s.slack_channel_id, s.is_sample
 		FROM seed_stage_organisations s LEFT JOIN quartiers q ON q.slug = s.quartier_slug
@@ -980,25 +980,25 @@ func bulkOrganisations(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted ma
 		ON CONFLICT (slug) DO NOTHING`, inserted)
 }
 
-func bulkPeople(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
+func seedBulkPeople(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
 	if len(d.People) == 0 {
 		return nil
 	}
-	err := stage(ctx, tx, "seed_stage_people", `slack_user_id text, display_name text, organisation_slug text,
+	err := seedStage(ctx, tx, "seed_stage_people", `slack_user_id text, display_name text, organisation_slug text,
 		role text, answers_checkins boolean, language text, active boolean, is_sample boolean`,
 		len(d.People), func(i int) []any {
 			r := d.People[i]
 			return []any{r.SlackUserID, r.DisplayName, r.OrganisationSlug, string(r.Role), r.AnswersCheckins,
-				nullable(string(r.Language)), !r.Inactive, r.IsSample}
+				seedNullable(string(r.Language)), !r.Inactive, r.IsSample}
 		})
 	if err != nil {
 		return err
 	}
-	if err := missing(ctx, tx, "organisation", `SELECT coalesce(s.organisation_slug, '') FROM seed_stage_people s
+	if err := seedMissing(ctx, tx, "organisation", `SELECT coalesce(s.organisation_slug, '') FROM seed_stage_people s
 		WHERE NOT EXISTS (SELECT 1 FROM organisations o WHERE o.slug = s.organisation_slug) LIMIT 1`); err != nil {
 		return err
 	}
-	return insertCount(ctx, tx, "people", `
+	return seedInsertCount(ctx, tx, "people", `
 		INSERT INTO people (slack_user_id, display_name, organisation_id, role, answers_checkins, language, active, is_sample)
 		SELECT s.slack_user_id, s.display_name, o.id, s.role::person_role, s.answers_checkins,
 		       s.language::language_code, s.active, s.is_sample
@@ -1007,7 +1007,7 @@ func bulkPeople(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[strin
 		ON CONFLICT (slack_user_id) DO NOTHING`, inserted)
 }
 
-func bulkInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
+func seedBulkInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
 	if len(d.Initiatives) == 0 {
 		return nil
 	}
@@ -1016,19 +1016,19 @@ func bulkInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[
 			return fmt.Errorf("initiative %q: date missing: %w", r.Code, domain.ErrInvalid)
 		}
 	}
-	err := stage(ctx, tx, "seed_stage_initiatives", `code text, quartier_slug text, lead_slug text, title text,
+	err := seedStage(ctx, tx, "seed_stage_initiatives", `code text, quartier_slug text, lead_slug text, title text,
 		summary text, language text, strategies text[], status text, start_date date, end_date date,
 		theme_slugs text[], is_sample boolean`,
 		len(d.Initiatives), func(i int) []any {
 			r := d.Initiatives[i]
 			var end any
-			if e := optDate(r.EndDate); e != nil {
+			if e := seedOptDate(r.EndDate); e != nil {
 				end = *e
 			}
-			return []any{r.Code, nullable(r.QuartierSlug), r.LeadSlug, r.Title, r.Summary,
-				string(orDefault(r.Language, domain.French)), pq.Array(nonNil(r.Strategies)),
-				string(orDefault(r.Status, domain.StatusActive)), r.StartDate.Format(time.DateOnly), end,
-				pq.Array(nonNil(r.ThemeSlugs)), r.IsSample}
+			return []any{r.Code, seedNullable(r.QuartierSlug), r.LeadSlug, r.Title, r.Summary,
+				string(seedDefault(r.Language, domain.French)), pq.Array(seedNonNil(r.Strategies)),
+				string(seedDefault(r.Status, domain.StatusActive)), r.StartDate.Format(time.DateOnly), end,
+				pq.Array(seedNonNil(r.ThemeSlugs)), r.IsSample}
 		})
 	if err != nil {
 		return err
@@ -1042,11 +1042,11 @@ func bulkInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[
 			WHERE NOT EXISTS (SELECT 1 FROM themes t WHERE t.slug = ts) LIMIT 1`},
 	}
 	for _, c := range checks {
-		if err := missing(ctx, tx, c[0], c[1]); err != nil {
+		if err := seedMissing(ctx, tx, c[0], c[1]); err != nil {
 			return err
 		}
 	}
-	err = insertCount(ctx, tx, "initiatives", `
+	err = seedInsertCount(ctx, tx, "initiatives", `
 		INSERT INTO initiatives (code, quartier_id, lead_organisation_id, title, summary, language, strategies,
 		                         status, start_date, end_date, is_sample)
 		SELECT s.code, q.id, o.id, s.title, s.summary, s.language::language_code, s.strategies,
@@ -1059,7 +1059,7 @@ func bulkInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[
 	if err != nil {
 		return err
 	}
-	return insertCount(ctx, tx, "initiative_themes", `
+	return seedInsertCount(ctx, tx, "initiative_themes", `
 		INSERT INTO initiative_themes (initiative_id, theme_id)
 		SELECT DISTINCT i.id, t.id
 		FROM seed_stage_initiatives s
@@ -1069,7 +1069,7 @@ func bulkInitiatives(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[
 		ON CONFLICT DO NOTHING`, inserted)
 }
 
-func bulkFunding(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
+func seedBulkFunding(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
 	if len(d.Funding) == 0 {
 		return nil
 	}
@@ -1078,7 +1078,7 @@ func bulkFunding(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[stri
 			return fmt.Errorf("funding %q: date missing: %w", r.Code, domain.ErrInvalid)
 		}
 	}
-	err := stage(ctx, tx, "seed_stage_funding", `code text, initiative_code text, funder_slug text,
+	err := seedStage(ctx, tx, "seed_stage_funding", `code text, initiative_code text, funder_slug text,
 		amount_cents bigint, kind text, support_description text, period_start date, period_end date,
 		is_sample boolean`,
 		len(d.Funding), func(i int) []any {
@@ -1096,11 +1096,11 @@ func bulkFunding(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[stri
 			WHERE NOT EXISTS (SELECT 1 FROM organisations o WHERE o.slug = s.funder_slug) LIMIT 1`},
 	}
 	for _, c := range checks {
-		if err := missing(ctx, tx, c[0], c[1]); err != nil {
+		if err := seedMissing(ctx, tx, c[0], c[1]); err != nil {
 			return err
 		}
 	}
-	return insertCount(ctx, tx, "funding", `
+	return seedInsertCount(ctx, tx, "funding", `
 		INSERT INTO funding (code, initiative_id, funder_id, amount_cents, kind, support_description,
 		                     period_start, period_end, is_sample)
 		SELECT s.code, i.id, o.id, s.amount_cents, s.kind::support_kind, s.support_description,
@@ -1112,7 +1112,7 @@ func bulkFunding(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[stri
 		ON CONFLICT (code) DO NOTHING`, inserted)
 }
 
-func bulkNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
+func seedBulkNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string]int64) error {
 	if len(d.Notes) == 0 {
 		return nil
 	}
@@ -1122,7 +1122,7 @@ func bulkNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string
 		}
 	}
 	var encodeErr error
-	err := stage(ctx, tx, "seed_stage_notes", `import_key text, organisation_slug text, quartier_slug text,
+	err := seedStage(ctx, tx, "seed_stage_notes", `import_key text, organisation_slug text, quartier_slug text,
 		author_slack_id text, period date, body text, answers jsonb, conditions text[], language text,
 		visibility text, theme_slugs text[], is_sample boolean`,
 		len(d.Notes), func(i int) []any {
@@ -1139,10 +1139,10 @@ func bulkNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string
 			for j, c := range r.Conditions {
 				conds[j] = string(c)
 			}
-			return []any{r.ImportKey, r.OrganisationSlug, nullable(r.QuartierSlug), nullable(r.AuthorSlackID),
+			return []any{r.ImportKey, r.OrganisationSlug, seedNullable(r.QuartierSlug), seedNullable(r.AuthorSlackID),
 				r.Period.Format(time.DateOnly), r.Body, answers, pq.Array(conds),
-				string(orDefault(r.Language, domain.French)),
-				string(orDefault(r.Visibility, domain.SharedWithPartnership)), pq.Array(nonNil(r.ThemeSlugs)), r.IsSample}
+				string(seedDefault(r.Language, domain.French)),
+				string(seedDefault(r.Visibility, domain.SharedWithPartnership)), pq.Array(seedNonNil(r.ThemeSlugs)), r.IsSample}
 		})
 	if err != nil {
 		return err
@@ -1161,11 +1161,11 @@ func bulkNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string
 			WHERE NOT EXISTS (SELECT 1 FROM themes t WHERE t.slug = ts) LIMIT 1`},
 	}
 	for _, c := range checks {
-		if err := missing(ctx, tx, c[0], c[1]); err != nil {
+		if err := seedMissing(ctx, tx, c[0], c[1]); err != nil {
 			return err
 		}
 	}
-	err = insertCount(ctx, tx, "progress_notes", `
+	err = seedInsertCount(ctx, tx, "progress_notes", `
 		INSERT INTO progress_notes (import_key, organisation_id, quartier_id, author_id, period, body, answers,
 		                            conditions, language, visibility, is_sample)
 		SELECT s.import_key, o.id, coalesce(q.id, o.quartier_id), p.id, s.period, s.body, s.answers,
@@ -1179,7 +1179,7 @@ func bulkNotes(ctx context.Context, tx *sqlx.Tx, d SeedData, inserted map[string
 	if err != nil {
 		return err
 	}
-	return insertCount(ctx, tx, "progress_note_themes", `
+	return seedInsertCount(ctx, tx, "progress_note_themes", `
 		INSERT INTO progress_note_themes (note_id, theme_id)
 		SELECT DISTINCT n.id, t.id
 		FROM seed_stage_notes s
