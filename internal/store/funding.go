@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -62,43 +61,33 @@ type EndingFunding struct {
 	PeriodEnd       time.Time `db:"period_end"`
 }
 
-// fundingRows is the filtered funding as a CTE `fr` with a `share` column:
+// cte is the filtered funding as a CTE `fr` with a `share` column:
 // the amount, or with a year, the part of it that falls in that year.
 func (f FundingFilter) cte() (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
-	}
+	var w where
 	if f.QuartierID != 0 {
-		add("i.quartier_id = $?", f.QuartierID)
+		w.add("i.quartier_id = $?", f.QuartierID)
 	}
 	if f.FunderID != 0 {
-		add("f.funder_id = $?", f.FunderID)
+		w.add("f.funder_id = $?", f.FunderID)
 	}
 	if f.ThemeID != 0 {
-		add("EXISTS (SELECT 1 FROM initiative_themes it WHERE it.initiative_id = i.id AND it.theme_id = $?)", f.ThemeID)
+		w.add("EXISTS (SELECT 1 FROM initiative_themes it WHERE it.initiative_id = i.id AND it.theme_id = $?)", f.ThemeID)
 	}
 	share := "f.amount_cents::numeric"
 	if f.Year != 0 {
-		add("f.period_start <= make_date($?, 12, 31)", f.Year)
-		add("f.period_end >= make_date($?, 1, 1)", f.Year)
-		args = append(args, f.Year)
-		y := fmt.Sprintf("$%d", len(args))
+		w.add("f.period_start <= make_date($?, 12, 31)", f.Year)
+		w.add("f.period_end >= make_date($?, 1, 1)", f.Year)
 		share = fmt.Sprintf(`f.amount_cents::numeric
 			* (least(f.period_end, make_date(%[1]s, 12, 31)) - greatest(f.period_start, make_date(%[1]s, 1, 1)) + 1)
-			/ (f.period_end - f.period_start + 1)`, y)
+			/ (f.period_end - f.period_start + 1)`, w.param(f.Year))
 	}
-	where := "true"
-	if len(conds) > 0 {
-		where = strings.Join(conds, " AND ")
-	}
+	conds, args := w.sql(), w.args
 	return fmt.Sprintf(`WITH fr AS (
 		SELECT f.id, f.code, f.initiative_id, f.funder_id, f.kind, f.amount_cents, f.period_start, f.period_end,
 		       i.quartier_id, %s AS share
 		FROM funding f JOIN initiatives i ON i.id = f.initiative_id
-		WHERE %s)`, share, where), args
+		WHERE %s)`, share, conds), args
 }
 
 // FundingSummary totals funding that passes f, broken down by funder, year

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/lib/pq"
 
@@ -31,34 +30,26 @@ type InitiativeRow struct {
 	IsSample     bool                    `db:"is_sample"`
 }
 
-func (f InitiativeFilter) where() (string, []any) {
-	var conds []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, fmt.Sprintf(cond, len(args)))
-	}
+func (f InitiativeFilter) conditions() (string, []any) {
+	var w where
 	if f.QuartierID != 0 {
-		add("i.quartier_id = $%d", f.QuartierID)
+		w.add("i.quartier_id = $?", f.QuartierID)
 	}
 	if f.ThemeID != 0 {
-		add("EXISTS (SELECT 1 FROM initiative_themes it WHERE it.initiative_id = i.id AND it.theme_id = $%d)", f.ThemeID)
+		w.add("EXISTS (SELECT 1 FROM initiative_themes it WHERE it.initiative_id = i.id AND it.theme_id = $?)", f.ThemeID)
 	}
 	if f.FunderID != 0 {
-		add("EXISTS (SELECT 1 FROM funding fu WHERE fu.initiative_id = i.id AND fu.funder_id = $%d)", f.FunderID)
+		w.add("EXISTS (SELECT 1 FROM funding fu WHERE fu.initiative_id = i.id AND fu.funder_id = $?)", f.FunderID)
 	}
-	if len(conds) == 0 {
-		return "true", nil
-	}
-	return strings.Join(conds, " AND "), args
+	return w.sql(), w.args
 }
 
 // ListInitiatives returns one page of the initiatives that pass f, by
 // quartier then code, and how many pass in all.
 func (s *Store) ListInitiatives(ctx context.Context, f InitiativeFilter, limit, offset int) ([]InitiativeRow, int, error) {
-	where, args := f.where()
+	conds, args := f.conditions()
 	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM initiatives i WHERE `+where, args...); err != nil {
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM initiatives i WHERE `+conds, args...); err != nil {
 		return nil, 0, wrap("count initiatives", err)
 	}
 	n := len(args)
@@ -76,7 +67,7 @@ func (s *Store) ListInitiatives(ctx context.Context, f InitiativeFilter, limit, 
 		LEFT JOIN quartiers q ON q.id = i.quartier_id
 		WHERE %s
 		ORDER BY q.name NULLS LAST, i.code
-		LIMIT $%d OFFSET $%d`, where, n+1, n+2), args...)
+		LIMIT $%d OFFSET $%d`, conds, n+1, n+2), args...)
 	if err != nil {
 		return nil, 0, wrap("list initiatives", err)
 	}

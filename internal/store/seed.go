@@ -146,41 +146,6 @@ func (c SeedChanges) add(table string, r RowChanges) {
 	c[table] = RowChanges{old.Inserted + r.Inserted, old.Updated + r.Updated, old.Deleted + r.Deleted}
 }
 
-// SeedThemes upserts themes by slug.
-func (s *Store) SeedThemes(ctx context.Context, actor Actor, rows []SeedTheme) (SeedChanges, error) {
-	return s.Seed(ctx, actor, SeedData{Themes: rows})
-}
-
-// SeedQuartiers upserts quartiers by slug.
-func (s *Store) SeedQuartiers(ctx context.Context, actor Actor, rows []SeedQuartier) (SeedChanges, error) {
-	return s.Seed(ctx, actor, SeedData{Quartiers: rows})
-}
-
-// SeedOrganisations upserts organisations by slug.
-func (s *Store) SeedOrganisations(ctx context.Context, actor Actor, rows []SeedOrganisation) (SeedChanges, error) {
-	return s.Seed(ctx, actor, SeedData{Organisations: rows})
-}
-
-// SeedPeople upserts people by Slack user id.
-func (s *Store) SeedPeople(ctx context.Context, actor Actor, rows []SeedPerson) (SeedChanges, error) {
-	return s.Seed(ctx, actor, SeedData{People: rows})
-}
-
-// SeedInitiatives upserts initiatives by code and sets their themes.
-func (s *Store) SeedInitiatives(ctx context.Context, actor Actor, rows []SeedInitiative) (SeedChanges, error) {
-	return s.Seed(ctx, actor, SeedData{Initiatives: rows})
-}
-
-// SeedFunding upserts funding by code.
-func (s *Store) SeedFunding(ctx context.Context, actor Actor, rows []SeedFunding) (SeedChanges, error) {
-	return s.Seed(ctx, actor, SeedData{Funding: rows})
-}
-
-// SeedNotes upserts progress notes by import key and sets their themes.
-func (s *Store) SeedNotes(ctx context.Context, actor Actor, rows []SeedNote) (SeedChanges, error) {
-	return s.Seed(ctx, actor, SeedData{Notes: rows})
-}
-
 // Seed upserts d in one transaction, in dependency order: all of it or none.
 // Existing rows are updated only where a value differs, so loading the same
 // data twice writes nothing and audit_log does not grow. The theme set of each

@@ -113,9 +113,9 @@ func TestSeedChangedValueIsOneAuditedUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := auditCount(t, st)
-	changes, err := st.SeedQuartiers(ctx, store.Actor("seed:test"), []store.SeedQuartier{
+	changes, err := st.Seed(ctx, store.Actor("seed:test"), store.SeedData{Quartiers: []store.SeedQuartier{
 		{Slug: "verdun", Name: "Verdun", Borough: "Verdun", Population: 70500, IsSample: true},
-	})
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestSeedThemeSetIsReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Initiatives[0].ThemeSlugs = []string{"emploi"}
-	changes, err := st.SeedInitiatives(ctx, seedActor, d.Initiatives)
+	changes, err := st.Seed(ctx, seedActor, store.SeedData{Initiatives: d.Initiatives})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,12 +232,12 @@ func TestSeedConflicts(t *testing.T) {
 		load func() error
 	}{
 		{"same name as another quartier", func() error {
-			_, err := st.SeedQuartiers(ctx, seedActor, []store.SeedQuartier{{Slug: "st-michel", Name: "St-Michel"}})
+			_, err := st.Seed(ctx, seedActor, store.SeedData{Quartiers: []store.SeedQuartier{{Slug: "st-michel", Name: "St-Michel"}}})
 			return err
 		}},
 		{"second Table in a quartier", func() error {
-			_, err := st.SeedOrganisations(ctx, seedActor, []store.SeedOrganisation{
-				{Slug: "autre-table-verdun", Name: "Autre Table", Kind: domain.KindTableDeQuartier, QuartierSlug: "verdun"}})
+			_, err := st.Seed(ctx, seedActor, store.SeedData{Organisations: []store.SeedOrganisation{
+				{Slug: "autre-table-verdun", Name: "Autre Table", Kind: domain.KindTableDeQuartier, QuartierSlug: "verdun"}}})
 			return err
 		}},
 		{"code given twice in one load", func() error {
