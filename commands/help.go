@@ -92,6 +92,7 @@ func (rt *Router) setLanguage(ctx context.Context, r *Request) (Reply, error) {
 	if err := rt.store.SetLanguage(ctx, storeActor(r), r.Caller.SlackUserID, lang); err != nil {
 		return Reply{}, err
 	}
+	rt.opts.Cache.forget(callerKey(r.Caller.SlackUserID))
 	r.Lang = lang
 	return textReply(r.T("language.set")), nil
 }

@@ -33,14 +33,11 @@ func (rt *Router) quartier(ctx context.Context, r *Request) (Reply, error) {
 		return rt.quartierCandidates(ctx, r, look.candidates)
 	}
 	q := look.found
-	table, err := rt.store.TableOfQuartier(ctx, q.ID)
-	if err != nil && !isNotFound(err) {
-		return Reply{}, err
-	}
-	inits, nInits, err := rt.store.ListInitiatives(ctx, store.InitiativeFilter{QuartierID: q.ID}, quartierInitiativesShown, 0)
+	about, err := rt.quartierAbout(ctx, q.ID)
 	if err != nil {
 		return Reply{}, err
 	}
+	table, inits, nInits := about.table, about.inits, about.nInits
 	funding, err := rt.fundingSummary(ctx, r, store.FundingFilter{QuartierID: q.ID})
 	if err != nil {
 		return Reply{}, err
@@ -141,6 +138,30 @@ func (rt *Router) quartier(ctx context.Context, r *Request) (Reply, error) {
 	text := fmt.Sprintf("%s — %s: %s, %s: %s", q.Name, r.T("quartier.initiatives"), i18n.Number(r.Lang, int64(nInits)),
 		r.T("funding.financial"), i18n.Money(r.Lang, funding.FinancialCents))
 	return Reply{Text: text, Blocks: blocks}, nil
+}
+
+// quartierFacts is what a quartier's reply shows whoever asks: its Table and
+// first initiatives.
+type quartierFacts struct {
+	table  domain.Organisation // zero when the quartier has no Table
+	inits  []store.InitiativeRow
+	nInits int
+}
+
+// quartierAbout is cached like funding totals: three queries that every
+// quartier reply made, for data that changes rarely. The notes are not
+// cached, since what they show depends on who reads.
+func (rt *Router) quartierAbout(ctx context.Context, quartierID int64) (quartierFacts, error) {
+	return cached(ctx, rt.opts.Cache, fmt.Sprintf("quartier:%d", quartierID), func() (quartierFacts, error) {
+		var f quartierFacts
+		var err error
+		f.table, err = rt.store.TableOfQuartier(ctx, quartierID)
+		if err != nil && !isNotFound(err) {
+			return f, err
+		}
+		f.inits, f.nInits, err = rt.store.ListInitiatives(ctx, store.InitiativeFilter{QuartierID: quartierID}, quartierInitiativesShown, 0)
+		return f, err
+	})
 }
 
 // quartierCandidates answers a name that matched several quartiers, or none.

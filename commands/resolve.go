@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,10 +24,15 @@ type quartierLookup struct {
 // name, the only name that contains the words, or the only close name (a typo
 // of at most two letters). Otherwise it returns the candidates.
 func (rt *Router) findQuartier(ctx context.Context, typed string) (quartierLookup, error) {
-	ms, err := rt.store.FindQuartiers(ctx, typed, 8)
+	// Cached by folded text: the lookup is one to three queries (a trigram
+	// scan for typos) and its answer changes only when quartiers do.
+	ms, err := cached(ctx, rt.opts.Cache, "findq:"+domain.MatchKey(typed), func() ([]store.QuartierMatch, error) {
+		return rt.store.FindQuartiers(ctx, typed, 8)
+	})
 	if err != nil || len(ms) == 0 {
 		return quartierLookup{}, err
 	}
+	ms = slices.Clone(ms) // callers keep pointers into it; the cached slice is shared
 	switch ms[0].How {
 	case store.MatchExact:
 		return quartierLookup{found: &ms[0]}, nil

@@ -183,23 +183,56 @@ func (rt *Router) problemReply(ctx context.Context, caller Caller, key string) R
 // be read leaves the caller a guest rather than failing the command.
 func (rt *Router) newRequest(ctx context.Context, caller Caller, channelID string) *Request {
 	r := &Request{Caller: caller, ChannelID: channelID, Role: domain.RoleGuest, Lang: domain.French, Now: rt.opts.Now()}
-	if p, err := rt.store.PersonBySlackID(ctx, caller.SlackUserID); err == nil {
-		r.Person, r.Role = &p, p.Role
-	} else if !errors.Is(err, domain.ErrNotFound) {
+	w, err := rt.lookupCaller(ctx, caller.SlackUserID)
+	if err != nil {
 		rt.opts.Logger.ErrorContext(ctx, "resolve caller", "user", caller.SlackUserID, "err", err)
 	}
-	r.Lang = rt.language(ctx, caller.SlackUserID)
+	if w.person != nil {
+		p := *w.person // the cached one is shared
+		r.Person, r.Role = &p, p.Role
+	}
+	r.Lang = rt.language(ctx, caller.SlackUserID, w)
 	return r
 }
 
+// callerFacts is what the directory says of a Slack user: the person (nil
+// for a user Relais does not know) and the language they chose in Relais.
+type callerFacts struct {
+	person *domain.Person
+	lang   domain.Language
+	chosen bool
+}
+
+// lookupCaller is cached like other data: every command resolves its
+// caller, and these one or two queries were most of the database work of a
+// command whose other answers are cached. setLanguage forgets the entry, so
+// a user's own change shows at once.
+func (rt *Router) lookupCaller(ctx context.Context, userID string) (callerFacts, error) {
+	return cached(ctx, rt.opts.Cache, callerKey(userID), func() (callerFacts, error) {
+		var w callerFacts
+		p, err := rt.store.PersonBySlackID(ctx, userID)
+		switch {
+		case err == nil:
+			w.person = &p
+			if p.Language != nil {
+				// What ChosenLanguage would answer, without asking again.
+				w.lang, w.chosen = *p.Language, true
+				return w, nil
+			}
+		case !errors.Is(err, domain.ErrNotFound):
+			return w, err
+		}
+		w.lang, w.chosen, err = rt.store.ChosenLanguage(ctx, userID)
+		return w, err
+	})
+}
+
+func callerKey(userID string) string { return "caller:" + userID }
+
 // language: the one chosen in Relais, else the Slack locale, else French.
-func (rt *Router) language(ctx context.Context, userID string) domain.Language {
-	lang, ok, err := rt.store.ChosenLanguage(ctx, userID)
-	if err != nil {
-		rt.opts.Logger.ErrorContext(ctx, "chosen language", "user", userID, "err", err)
-	}
-	if ok {
-		return lang
+func (rt *Router) language(ctx context.Context, userID string, w callerFacts) domain.Language {
+	if w.chosen {
+		return w.lang
 	}
 	if rt.opts.Locales != nil {
 		if loc, err := rt.opts.Locales.SlackLocale(ctx, userID); err == nil {

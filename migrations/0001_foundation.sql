@@ -61,7 +61,10 @@ CREATE TABLE quartiers (
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX quartiers_match_key_trgm ON quartiers USING gin (match_key gin_trgm_ops);
+-- GiST rather than GIN: the typo lookup (match_key % typed OR typed <% match_key)
+-- uses it where the planner judged a GIN scan dearer than computing the
+-- similarity of every name (8 ms of CPU at 1,000 quartiers, 0.5 ms with GiST).
+CREATE INDEX quartiers_match_key_trgm ON quartiers USING gist (match_key gist_trgm_ops);
 
 CREATE TABLE organisations (
     id               bigserial PRIMARY KEY,
