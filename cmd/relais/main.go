@@ -64,6 +64,7 @@ func init() {
 		migrateCommand,
 		seedCommand,
 		serveCommand,
+		loadgenCommand,
 	}
 }
 

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Reproduce the figures of docs/performance.md on this machine: build relais,
+# load the synthetic dataset into its own database (relais_bench), start
+# `relais serve`, then drive it with `relais loadgen` and print a summary.
+#
+#   scripts/bench.sh [--fresh] [--quick]
+#
+#   --fresh  drop relais_bench first, so the seed is timed on an empty database
+#   --quick  5-second steps instead of 30 (and 10 for the ramp): to check the
+#            script, not for figures
+#
+# Needs PostgreSQL at BENCH_PG (default postgres://postgres@127.0.0.1:5432,
+# a superuser: --explain loads auto_explain), psql and curl. Everything it
+# writes goes to BENCH_OUT (default a new directory under /tmp). It takes
+# about four minutes and both cores: never run it in CI, and expect figures
+# to move when anything else runs on the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FRESH=0
+QUICK=0
+for arg in "$@"; do
+  case "$arg" in
+    --fresh) FRESH=1 ;;
+    --quick) QUICK=1 ;;
+    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+for tool in go psql curl; do
+  command -v "$tool" >/dev/null || { echo "bench.sh: $tool is needed" >&2; exit 1; }
+done
+
+PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+DB=relais_bench
+export DATABASE_URL="$PG/$DB?sslmode=disable"
+ADDR=127.0.0.1:18080
+URL="http://$ADDR/slack/commands"
+SECRET=bench-secret
+OUT="${BENCH_OUT:-$(mktemp -d /tmp/relais-bench.XXXXXX)}"
+mkdir -p "$OUT"
+STEP=30s
+RAMP_STEP=10s
+if [ "$QUICK" = 1 ]; then STEP=5s; RAMP_STEP=5s; fi
+
+log() { echo "bench: $*" >&2; }
+
+log "results in $OUT"
+{
+  echo "date:       $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit:     $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+  echo "cpus:       $(nproc) ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
+  echo "memory:     $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "go:         $(go version | cut -d' ' -f3)"
+  echo "postgresql: $(psql "$PG/postgres" -Atc 'SHOW server_version')"
+  echo "            shared_buffers $(psql "$PG/postgres" -Atc 'SHOW shared_buffers'), autovacuum $(psql "$PG/postgres" -Atc 'SHOW autovacuum'), jit $(psql "$PG/postgres" -Atc 'SHOW jit')"
+} | tee "$OUT/machine.txt" >&2
+
+log "building"
+go build -o "$OUT/relais" ./cmd/relais
+RELAIS="$OUT/relais"
+
+if [ "$FRESH" = 1 ]; then
+  log "dropping $DB"
+  psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $DB" >/dev/null
+fi
+
+log "seeding (relais seed --synthetic)"
+start=$(date +%s.%N)
+"$RELAIS" seed --synthetic | tee "$OUT/seed.txt" >&2
+seed_s=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+if [ "$FRESH" = 0 ]; then seed_note=" (database already seeded: run with --fresh to time a full load)"; else seed_note=""; fi
+# The planner needs statistics on the tables just loaded. Autovacuum would
+# gather them within a minute where it runs (it is off on some machines), so
+# gather them now rather than benchmark plans built on guesses.
+log "analyzing"
+psql "$DATABASE_URL" -q -c 'VACUUM (ANALYZE)'
+
+log "starting relais serve on $ADDR"
+SLACK_SIGNING_SECRET="$SECRET" RELAIS_HTTP_ADDR="$ADDR" RELAIS_LOG_LEVEL=warn \
+  "$RELAIS" serve 2>"$OUT/serve.log" &
+SERVER=$!
+stop_server() {
+  if kill -0 "$SERVER" 2>/dev/null; then
+    kill -TERM "$SERVER"
+    wait "$SERVER" || true
+  fi
+}
+trap stop_server EXIT
+for _ in $(seq 150); do
+  curl -sf "http://$ADDR/readyz" >/dev/null && break
+  kill -0 "$SERVER" 2>/dev/null || { log "relais serve exited; see $OUT/serve.log"; exit 1; }
+  sleep 0.2
+done
+curl -sf "http://$ADDR/readyz" >/dev/null || { log "relais serve not ready after 30 s"; exit 1; }
+
+lg() { "$RELAIS" loadgen --url "$URL" --secret "$SECRET" "$@"; }
+
+# Warm-up: fill the server's caches (funding totals, quartiers, callers) and
+# the database's buffers at a rate the cold server absorbs; a cold server
+# under full load spends its first seconds recomputing (see the docs).
+log "warm-up: mixed 100/s for 20 s, then 300/s for 10 s"
+lg --mix quartier,financement,chercher --rate 100 --duration 20s --label warmup-cold --timeline >"$OUT/warmup.txt"
+lg --mix quartier,financement --rate 300 --duration 10s --label warmup-300 >>"$OUT/warmup.txt"
+
+log "quartier+financement at 300/s for $STEP"
+lg --mix quartier,financement --rate 300 --duration "$STEP" --pid "$SERVER" --label qf300 --timeline | tee "$OUT/qf300.txt" >&2
+log "chercher at 50/s for $STEP"
+lg --mix chercher --rate 50 --duration "$STEP" --pid "$SERVER" --label search50 --timeline | tee "$OUT/search50.txt" >&2
+log "ramp: quartier+financement 400/s to 2000/s by 200, $RAMP_STEP each, until p99 passes 100 ms"
+lg --mix quartier,financement --ramp 400:2000:200 --duration "$RAMP_STEP" --limit 100ms --pid "$SERVER" --label ramp | tee "$OUT/ramp.txt" >&2
+
+log "query plans (auto_explain)"
+"$RELAIS" loadgen --explain >"$OUT/explain.txt"
+
+log "stopping the server"
+stop_server
+trap - EXIT
+
+# The summary, from the machine-readable lines of each run.
+result() { # file label kind field
+  grep "^#result label=$2 kind=$3 " "$1" | tr ' ' '\n' | sed -n "s/^$4=//p"
+}
+rss() { grep '^#rss ' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
+
+{
+  echo
+  echo "Relais benchmark summary ($(nproc) cores; PostgreSQL, relais serve and the load generator on this one machine)"
+  echo
+  printf "seed --synthetic: %s s%s (target < 120 s)\n\n" "$seed_s" "$seed_note"
+  printf "%-34s %8s %8s %8s %8s %8s %7s  %s\n" "run" "due" "p50" "p90" "p99" "max" "failed" "target"
+  row() { # file label kind target
+    printf "%-34s %8s %8s %8s %8s %8s %7s  %s\n" "$2 $3" "$(result "$1" "$2" "$3" due)" \
+      "$(result "$1" "$2" "$3" p50_ms)" "$(result "$1" "$2" "$3" p90_ms)" "$(result "$1" "$2" "$3" p99_ms)" \
+      "$(result "$1" "$2" "$3" max_ms)" "$(result "$1" "$2" "$3" failed)" "$4"
+  }
+  row "$OUT/qf300.txt" qf300 quartier "p99 <= 20 ms"
+  row "$OUT/qf300.txt" qf300 financement "p99 <= 20 ms"
+  row "$OUT/search50.txt" search50 chercher "p99 <= 150 ms"
+  echo "(latencies in ms, from each request's scheduled time to the last byte of its reply)"
+  echo
+  grep '^#ramp ' "$OUT/ramp.txt" | sed 's/^#ramp /ramp (target: >= 1000\/s before p99 > 100 ms): /'
+  max_kb=0
+  for f in "$OUT/qf300.txt" "$OUT/search50.txt" "$OUT/ramp.txt"; do
+    kb=$(rss "$f" max_kb)
+    [ "${kb:-0}" -gt "$max_kb" ] && max_kb=$kb
+  done
+  echo "server RSS under load: max sampled $(mib "$max_kb"); peak since start incl. warm-up (VmHWM) $(mib "$(rss "$OUT/ramp.txt" peak_kb)") (target <= 80 MB)"
+  slowest() { grep -h '^#result' "$@" | tr ' ' '\n' | sed -n 's/^max_ms=//p' | sort -g | tail -1; }
+  echo "slowest reply: $(slowest "$OUT/qf300.txt" "$OUT/search50.txt") ms at the target rates, $(slowest "$OUT/ramp.txt") ms in the whole ramp (Slack's limit: 3000 ms)"
+  echo
+  echo "details: $OUT/{machine,seed,warmup,qf300,search50,ramp,explain}.txt"
+} | tee "$OUT/summary.txt"
