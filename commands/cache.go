@@ -2,8 +2,8 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -101,64 +101,79 @@ func (c *Cache) forget(key string) {
 	c.mu.Unlock()
 }
 
-// cached returns the value for key, computing it when missing or stale. While
-// one caller computes a key, the others asking for it wait for its result.
-func cached[T any](ctx context.Context, c *Cache, key string, compute func() (T, error)) (T, error) {
+// refreshTimeout bounds one computation, which runs detached from the
+// request that started it: others may be waiting for it.
+const refreshTimeout = 30 * time.Second
+
+// cached returns the value for key, computing it when missing or stale.
+//
+// One computation runs per key at a time; callers asking meanwhile wait for
+// it. When the data changed since an entry was computed, the old entry is
+// served while one computation refreshes it in the background: a write
+// anywhere outdates every entry at once, and recomputing them all on the
+// requests' path overloaded the database (scripts/bench.sh). A change is
+// thus seen at most one refresh late; forget removes an entry for changes
+// that must show at once.
+func cached[T any](ctx context.Context, c *Cache, key string, compute func(context.Context) (T, error)) (T, error) {
 	version, err := c.currentVersion(ctx)
 	if err != nil {
-		return compute()
+		return compute(ctx)
 	}
 	c.mu.Lock()
-	if e, ok := c.entries[key]; ok && e.version == version {
+	e, found := c.entries[key]
+	if found && e.version == version {
 		c.mu.Unlock()
 		return e.value.(T), nil
 	}
-	if f, ok := c.inflight[key]; ok && f.version == version {
-		c.mu.Unlock()
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			var zero T
-			return zero, ctx.Err()
-		}
-		if f.err == nil {
-			return f.value.(T), nil
-		}
-		if ctx.Err() == nil && (errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)) {
-			return compute() // the computing request gave up, not the database
-		}
+	f, running := c.inflight[key]
+	if !running || f.version != version {
+		f = &flight{version: version, done: make(chan struct{})}
+		c.inflight[key] = f
+		go fill(context.WithoutCancel(ctx), c, key, f, compute)
+	}
+	c.mu.Unlock()
+	if found {
+		return e.value.(T), nil // outdated, and being refreshed
+	}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+	if f.err != nil {
 		var zero T
 		return zero, f.err
 	}
-	f := &flight{version: version, done: make(chan struct{})}
-	c.inflight[key] = f
-	c.mu.Unlock()
+	return f.value.(T), nil
+}
 
+// fill computes key for flight f and stores the value, unless the key was
+// forgotten meanwhile (the value may predate the change). Errors are not
+// cached; a panic becomes an error for the waiters rather than a crash.
+func fill[T any](ctx context.Context, c *Cache, key string, f *flight, compute func(context.Context) (T, error)) {
+	ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+	defer cancel()
 	var v T
-	// Deferred, so that waiters are released even if compute panics.
+	var err error
 	defer func() {
-		p := recover()
-		if p != nil {
-			err = fmt.Errorf("computing %s panicked: %v", key, p)
+		if p := recover(); p != nil {
+			err = fmt.Errorf("computing %s panicked: %v\n%s", key, p, debug.Stack())
 		}
 		c.mu.Lock()
-		current := c.inflight[key] == f // else forgotten meanwhile: the value may predate the change
+		current := c.inflight[key] == f
 		if current {
 			delete(c.inflight, key)
-		}
-		if err == nil && current {
-			if len(c.entries) >= maxCacheEntries {
-				c.evict(version)
+			if err == nil {
+				if len(c.entries) >= maxCacheEntries {
+					c.evict(f.version)
+				}
+				c.entries[key] = cacheEntry{version: f.version, value: v}
 			}
-			c.entries[key] = cacheEntry{version: version, value: v}
 		}
 		c.mu.Unlock()
 		f.value, f.err = v, err
 		close(f.done)
-		if p != nil {
-			panic(p)
-		}
 	}()
-	v, err = compute()
-	return v, err
+	v, err = compute(ctx)
 }

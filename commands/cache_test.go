@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,9 +21,11 @@ func TestCachedComputesEachKeyOnceUnderConcurrency(t *testing.T) {
 	c := NewCache(testdb.WithFixture(t), time.Minute)
 	ctx := context.Background()
 	var computed atomic.Int32
-	release := make(chan struct{})
-	compute := func() (int, error) {
-		computed.Add(1)
+	started, release := make(chan struct{}), make(chan struct{})
+	compute := func(context.Context) (int, error) {
+		if computed.Add(1) == 1 {
+			close(started)
+		}
 		<-release
 		return 42, nil
 	}
@@ -38,12 +41,8 @@ func TestCachedComputesEachKeyOnceUnderConcurrency(t *testing.T) {
 			results <- v
 		})
 	}
-	// Wait until one computation is under way and the rest are waiting.
-	for computed.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond)
-	close(release)
+	<-started
+	close(release) // callers not yet arrived find the flight or its result
 	wg.Wait()
 	close(results)
 	for v := range results {
@@ -54,8 +53,31 @@ func TestCachedComputesEachKeyOnceUnderConcurrency(t *testing.T) {
 	if n := computed.Load(); n != 1 {
 		t.Errorf("computed %d times, want 1", n)
 	}
-	if v, _ := cached(ctx, c, "k", compute); v != 42 || computed.Load() != 1 {
-		t.Errorf("a later call recomputed: %d, %d computations", v, computed.Load())
+}
+
+// A caller that gives up does not fail the computation others wait for.
+func TestCachedSurvivesTheCallerLeaving(t *testing.T) {
+	c := NewCache(testdb.WithFixture(t), time.Minute)
+	started, release := make(chan struct{}), make(chan struct{})
+	leaving, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := cached(leaving, c, "k", func(ctx context.Context) (int, error) {
+			close(started)
+			<-release
+			return 5, ctx.Err()
+		})
+		errc <- err
+	}()
+	<-started
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the leaving caller got %v", err)
+	}
+	close(release)
+	v, err := cached(context.Background(), c, "k", func(context.Context) (int, error) { return 6, nil })
+	if err != nil || v != 5 {
+		t.Errorf("after the caller left: %d, %v; want the first computation's 5", v, err)
 	}
 }
 
@@ -63,19 +85,52 @@ func TestCachedErrorsAndPanicsAreNotCached(t *testing.T) {
 	c := NewCache(testdb.WithFixture(t), time.Minute)
 	ctx := context.Background()
 	boom := errors.New("boom")
-	if _, err := cached(ctx, c, "k", func() (int, error) { return 0, boom }); !errors.Is(err, boom) {
+	if _, err := cached(ctx, c, "k", func(context.Context) (int, error) { return 0, boom }); !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("the panic was swallowed")
-			}
-		}()
-		_, _ = cached(ctx, c, "k", func() (int, error) { panic("bug") })
-	}()
-	if v, err := cached(ctx, c, "k", func() (int, error) { return 7, nil }); v != 7 || err != nil {
+	if _, err := cached(ctx, c, "k", func(context.Context) (int, error) { panic("bug") }); err == nil ||
+		!strings.Contains(err.Error(), "panicked: bug") {
+		t.Errorf("a panic gives %v", err)
+	}
+	if v, err := cached(ctx, c, "k", func(context.Context) (int, error) { return 7, nil }); v != 7 || err != nil {
 		t.Errorf("after an error and a panic: %d, %v", v, err)
+	}
+}
+
+// After a write, the old answer is served at once while one refresh runs;
+// then the new one.
+func TestCachedServesOutdatedWhileRefreshing(t *testing.T) {
+	st := testdb.WithFixture(t)
+	c := NewCache(st, 0) // check the data version on every call
+	ctx := context.Background()
+	if v, _ := cached(ctx, c, "k", func(context.Context) (int, error) { return 1, nil }); v != 1 {
+		t.Fatal(v)
+	}
+	if err := st.SetLanguage(ctx, "test", "UNEW", domain.English); err != nil { // any write
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var refreshes atomic.Int32
+	refresh := func(context.Context) (int, error) {
+		refreshes.Add(1)
+		<-release
+		return 2, nil
+	}
+	for range 3 {
+		if v, err := cached(ctx, c, "k", refresh); v != 1 || err != nil {
+			t.Fatalf("while refreshing: %d, %v; want the outdated 1 at once", v, err)
+		}
+	}
+	c.mu.Lock()
+	f := c.inflight["k"]
+	c.mu.Unlock()
+	close(release)
+	<-f.done
+	if v, _ := cached(ctx, c, "k", refresh); v != 2 {
+		t.Errorf("after the refresh: %d", v)
+	}
+	if n := refreshes.Load(); n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
 	}
 }
 
@@ -105,7 +160,7 @@ func TestEvictionKeepsMostEntries(t *testing.T) {
 	c := NewCache(testdb.WithFixture(t), time.Minute)
 	ctx := context.Background()
 	for i := range 100 {
-		if _, err := cached(ctx, c, fmt.Sprint(i), func() (int, error) { return i, nil }); err != nil {
+		if _, err := cached(ctx, c, fmt.Sprint(i), func(context.Context) (int, error) { return i, nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -113,7 +168,7 @@ func TestEvictionKeepsMostEntries(t *testing.T) {
 	c.entries["old"] = cacheEntry{version: -1}
 	c.mu.Unlock()
 	// Full: the next entry evicts the stale one and a tenth of the rest, not all.
-	_, _ = cached(ctx, c, "new", func() (int, error) { return 0, nil })
+	_, _ = cached(ctx, c, "new", func(context.Context) (int, error) { return 0, nil })
 	c.mu.Lock()
 	n := len(c.entries)
 	_, stale := c.entries["old"]

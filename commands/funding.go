@@ -93,10 +93,10 @@ func (rt *Router) funding(ctx context.Context, r *Request) (Reply, error) {
 
 // fundingSummary is cached: unfiltered totals scan every grant.
 func (rt *Router) fundingSummary(ctx context.Context, r *Request, f store.FundingFilter) (store.FundingSummary, error) {
-	today := r.Now.In(montreal)
+	today := r.Now.In(rt.opts.Location)
 	day := today.Format("2006-01-02")
 	key := fmt.Sprintf("funding:%d:%d:%d:%d:%s", f.QuartierID, f.FunderID, f.ThemeID, f.Year, day)
-	return cached(ctx, rt.opts.Cache, key, func() (store.FundingSummary, error) {
+	return cached(ctx, rt.opts.Cache, key, func(ctx context.Context) (store.FundingSummary, error) {
 		start := startOfDay(today)
 		return rt.store.FundingSummary(ctx, f, start, start.Add(rt.opts.EndingWithin))
 	})

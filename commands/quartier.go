@@ -152,7 +152,7 @@ type quartierFacts struct {
 // quartier reply made, for data that changes rarely. The notes are not
 // cached, since what they show depends on who reads.
 func (rt *Router) quartierAbout(ctx context.Context, quartierID int64) (quartierFacts, error) {
-	return cached(ctx, rt.opts.Cache, fmt.Sprintf("quartier:%d", quartierID), func() (quartierFacts, error) {
+	return cached(ctx, rt.opts.Cache, fmt.Sprintf("quartier:%d", quartierID), func(ctx context.Context) (quartierFacts, error) {
 		var f quartierFacts
 		var err error
 		f.table, err = rt.store.TableOfQuartier(ctx, quartierID)
@@ -245,7 +245,7 @@ func roundCents(total, by int64) int64 {
 
 // themeNames maps theme slugs to names in lang.
 func (rt *Router) themeNames(ctx context.Context, lang domain.Language) (map[string]string, error) {
-	themes, err := cached(ctx, rt.opts.Cache, "themes", func() ([]domain.Theme, error) {
+	themes, err := cached(ctx, rt.opts.Cache, "themes", func(ctx context.Context) ([]domain.Theme, error) {
 		return rt.store.ListThemes(ctx)
 	})
 	if err != nil {

@@ -26,7 +26,7 @@ type quartierLookup struct {
 func (rt *Router) findQuartier(ctx context.Context, typed string) (quartierLookup, error) {
 	// Cached by folded text: the lookup is one to three queries (a trigram
 	// scan for typos) and its answer changes only when quartiers do.
-	ms, err := cached(ctx, rt.opts.Cache, "findq:"+domain.MatchKey(typed), func() ([]store.QuartierMatch, error) {
+	ms, err := cached(ctx, rt.opts.Cache, "findq:"+domain.MatchKey(typed), func(ctx context.Context) ([]store.QuartierMatch, error) {
 		return rt.store.FindQuartiers(ctx, typed, 8)
 	})
 	if err != nil || len(ms) == 0 {
@@ -66,7 +66,7 @@ func typoDistance(typed, name string) int {
 
 // findTheme matches a theme by slug or by either name, ignoring case and accents.
 func (rt *Router) findTheme(ctx context.Context, typed string) (*domain.Theme, error) {
-	themes, err := cached(ctx, rt.opts.Cache, "themes", func() ([]domain.Theme, error) {
+	themes, err := cached(ctx, rt.opts.Cache, "themes", func(ctx context.Context) ([]domain.Theme, error) {
 		return rt.store.ListThemes(ctx)
 	})
 	if err != nil {

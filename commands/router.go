@@ -65,7 +65,10 @@ type Options struct {
 	// Locales gives the Slack locale of users who chose no language; may be nil.
 	Locales LocaleSource
 	Now     func() time.Time
-	Logger  *slog.Logger
+	// Location is the partnership's time zone: "today" is Montreal's,
+	// whatever the server's zone. Default America/Montreal.
+	Location *time.Location
+	Logger   *slog.Logger
 	// Middleware runs around every command, outermost first, inside the
 	// router's own recovery, logging and authorization.
 	Middleware []Middleware
@@ -94,6 +97,9 @@ func New(st *store.Store, opts Options) *Router {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Location == nil {
+		opts.Location = mustLoadLocation("America/Montreal")
 	}
 	if opts.EndingWithin == 0 {
 		opts.EndingWithin = 120 * 24 * time.Hour
@@ -208,7 +214,7 @@ type callerFacts struct {
 // command whose other answers are cached. setLanguage forgets the entry, so
 // a user's own change shows at once.
 func (rt *Router) lookupCaller(ctx context.Context, userID string) (callerFacts, error) {
-	return cached(ctx, rt.opts.Cache, callerKey(userID), func() (callerFacts, error) {
+	return cached(ctx, rt.opts.Cache, callerKey(userID), func(ctx context.Context) (callerFacts, error) {
 		var w callerFacts
 		p, err := rt.store.PersonBySlackID(ctx, userID)
 		switch {
