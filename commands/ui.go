@@ -96,10 +96,6 @@ func neutralize(s string) string {
 // storeActor is who the audit log records for a request's writes.
 func storeActor(r *Request) store.Actor { return store.SlackActor(r.Caller.SlackUserID) }
 
-// montreal is the partnership's time zone: "today" and "this month" are
-// Montreal's, whatever the server's zone.
-var montreal = mustLoadLocation("America/Montreal")
-
 func mustLoadLocation(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	if err != nil {

@@ -25,7 +25,7 @@ func slackConfig(cfg config.Config) slackbot.Config {
 // newRouter builds the command router every transport runs. With a bot token,
 // the Slack locale of users who chose no language comes from users.info.
 func newRouter(st *store.Store, cfg config.Config, logger *slog.Logger, registry *prometheus.Registry) *commands.Router {
-	opts := commands.Options{Logger: logger}
+	opts := commands.Options{Logger: logger, Location: cfg.Timezone}
 	if cfg.SlackBotToken != "" {
 		opts.Locales = slackbot.NewLocales(slackbot.NewClient(slackConfig(cfg), logger), logger)
 	}
