@@ -353,3 +353,11 @@ func TestSlackEventsProcessedOnce(t *testing.T) {
 		t.Errorf("forget: %d %v", n, err)
 	}
 }
+
+func TestSessionsRunWithoutJIT(t *testing.T) {
+	st := testdb.New(t)
+	var jit string
+	if err := st.DB().GetContext(ctx, &jit, `SHOW jit`); err != nil || jit != "off" {
+		t.Errorf("jit = %q, %v", jit, err)
+	}
+}

@@ -814,6 +814,16 @@ func (s *Store) SeedBulk(ctx context.Context, actor Actor, source string, d Seed
 	if err != nil {
 		return nil, err
 	}
+	// Fresh planner statistics: without them (autovacuum may be off or late)
+	// the plans chosen for a table that just grew a hundredfold can be 35
+	// times slower (docs/performance.md).
+	for _, table := range SeedCountTables {
+		if inserted[table] > 0 && table != "audit_log" {
+			if _, err := s.db.ExecContext(ctx, "ANALYZE "+pq.QuoteIdentifier(table)); err != nil {
+				return inserted, wrap("analyze "+table, err)
+			}
+		}
+	}
 	return inserted, nil
 }
 
