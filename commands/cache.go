@@ -28,11 +28,18 @@ type Cache struct {
 	// own: on a cold cache under load, dozens of identical funding scans at
 	// once saturated the database and every reply missed the ack budget.
 	inflight map[string]*flight
+	// refreshSlots bounds background refreshes of outdated entries.
+	refreshSlots chan struct{}
 }
+
+// backgroundRefreshes is how many outdated entries are recomputed at once:
+// few, so that the requests being answered keep the database's attention.
+const backgroundRefreshes = 2
 
 // flight is one computation of a key that others may wait for.
 type flight struct {
 	version int64
+	slot    bool          // holds one of refreshSlots
 	done    chan struct{} // closed when value and err are set
 	value   any
 	err     error
@@ -51,7 +58,7 @@ var maxCacheEntries = 10000
 // NewCache checks the data version at most once per freshness window.
 func NewCache(st *store.Store, freshness time.Duration) *Cache {
 	return &Cache{st: st, freshness: freshness, now: time.Now, entries: map[string]cacheEntry{},
-		inflight: map[string]*flight{}}
+		inflight: map[string]*flight{}, refreshSlots: make(chan struct{}, backgroundRefreshes)}
 }
 
 func (c *Cache) currentVersion(ctx context.Context) (int64, error) {
@@ -127,7 +134,18 @@ func cached[T any](ctx context.Context, c *Cache, key string, compute func(conte
 	}
 	f, running := c.inflight[key]
 	if !running || f.version != version {
-		f = &flight{version: version, done: make(chan struct{})}
+		if found {
+			// Outdated: refresh it in the background if a slot is free,
+			// else a later request will. The slots keep a write from
+			// setting off thousands of refreshes at once.
+			select {
+			case c.refreshSlots <- struct{}{}:
+			default:
+				c.mu.Unlock()
+				return e.value.(T), nil
+			}
+		}
+		f = &flight{version: version, done: make(chan struct{}), slot: found}
 		c.inflight[key] = f
 		go fill(context.WithoutCancel(ctx), c, key, f, compute)
 	}
@@ -174,6 +192,9 @@ func fill[T any](ctx context.Context, c *Cache, key string, f *flight, compute f
 		c.mu.Unlock()
 		f.value, f.err = v, err
 		close(f.done)
+		if f.slot {
+			<-c.refreshSlots
+		}
 	}()
 	v, err = compute(ctx)
 }

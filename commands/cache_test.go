@@ -177,3 +177,39 @@ func TestEvictionKeepsMostEntries(t *testing.T) {
 		t.Errorf("after eviction: %d entries, stale kept %v", n, stale)
 	}
 }
+
+// After a write, at most backgroundRefreshes outdated entries are recomputed
+// at once; the others are served as they are until a slot frees.
+func TestCachedBoundsBackgroundRefreshes(t *testing.T) {
+	st := testdb.WithFixture(t)
+	c := NewCache(st, 0)
+	ctx := context.Background()
+	keys := []string{"a", "b", "c", "d"}
+	for _, k := range keys {
+		if _, err := cached(ctx, c, k, func(context.Context) (int, error) { return 1, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.SetLanguage(ctx, "test", "UNEW", domain.English); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var refreshes atomic.Int32
+	for _, k := range keys {
+		v, _ := cached(ctx, c, k, func(context.Context) (int, error) {
+			refreshes.Add(1)
+			<-release
+			return 2, nil
+		})
+		if v != 1 {
+			t.Errorf("%s: %d, want the outdated 1", k, v)
+		}
+	}
+	c.mu.Lock()
+	running := len(c.inflight)
+	c.mu.Unlock()
+	if running != backgroundRefreshes {
+		t.Errorf("%d refreshes started, want %d", running, backgroundRefreshes)
+	}
+	close(release)
+}
