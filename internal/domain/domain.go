@@ -2,8 +2,6 @@
 // standard library only, so every other package can depend on it.
 package domain
 
-import "time"
-
 // Language is a language a person reads Relais in.
 type Language string
 
@@ -126,54 +124,4 @@ func (t Theme) Name(lang Language) string {
 		return t.NameEn
 	}
 	return t.NameFr
-}
-
-// Initiative is a collective initiative led by a Table or a partner.
-type Initiative struct {
-	ID                 int64            `db:"id"`
-	Code               string           `db:"code"`
-	QuartierID         *int64           `db:"quartier_id"`
-	LeadOrganisationID int64            `db:"lead_organisation_id"`
-	Title              string           `db:"title"`
-	Summary            string           `db:"summary"`
-	Language           Language         `db:"language"`
-	Strategies         []string         `db:"-"`
-	Status             InitiativeStatus `db:"status"`
-	StartDate          time.Time        `db:"start_date"`
-	EndDate            *time.Time       `db:"end_date"`
-	ThemeSlugs         []string         `db:"-"`
-	IsSample           bool             `db:"is_sample"`
-}
-
-// Funding is one grant or one support given to an initiative.
-type Funding struct {
-	ID                 int64       `db:"id"`
-	Code               string      `db:"code"`
-	InitiativeID       int64       `db:"initiative_id"`
-	FunderID           int64       `db:"funder_id"`
-	AmountCents        int64       `db:"amount_cents"`
-	Kind               SupportKind `db:"kind"`
-	SupportDescription string      `db:"support_description"`
-	PeriodStart        time.Time   `db:"period_start"`
-	PeriodEnd          time.Time   `db:"period_end"`
-	IsSample           bool        `db:"is_sample"`
-}
-
-// ProgressNote is a Table's answer to a check-in, kept for good.
-type ProgressNote struct {
-	ID             int64             `db:"id"`
-	ImportKey      *string           `db:"import_key"`
-	RoundID        *int64            `db:"round_id"`
-	OrganisationID int64             `db:"organisation_id"`
-	QuartierID     int64             `db:"quartier_id"`
-	AuthorID       *int64            `db:"author_id"`
-	Period         time.Time         `db:"period"`
-	Body           string            `db:"body"`
-	Answers        map[string]string `db:"-"`
-	Conditions     []Condition       `db:"-"`
-	ThemeSlugs     []string          `db:"-"`
-	Language       Language          `db:"language"`
-	Visibility     Visibility        `db:"visibility"`
-	IsSample       bool              `db:"is_sample"`
-	CreatedAt      time.Time         `db:"created_at"`
 }
