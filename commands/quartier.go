@@ -245,9 +245,7 @@ func roundCents(total, by int64) int64 {
 
 // themeNames maps theme slugs to names in lang.
 func (rt *Router) themeNames(ctx context.Context, lang domain.Language) (map[string]string, error) {
-	themes, err := cached(ctx, rt.opts.Cache, "themes", func(ctx context.Context) ([]domain.Theme, error) {
-		return rt.store.ListThemes(ctx)
-	})
+	themes, err := rt.themes(ctx)
 	if err != nil {
 		return nil, err
 	}

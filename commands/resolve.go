@@ -24,15 +24,10 @@ type quartierLookup struct {
 // name, the only name that contains the words, or the only close name (a typo
 // of at most two letters). Otherwise it returns the candidates.
 func (rt *Router) findQuartier(ctx context.Context, typed string) (quartierLookup, error) {
-	// Cached by folded text: the lookup is one to three queries (a trigram
-	// scan for typos) and its answer changes only when quartiers do.
-	ms, err := cached(ctx, rt.opts.Cache, "findq:"+domain.MatchKey(typed), func(ctx context.Context) ([]store.QuartierMatch, error) {
-		return rt.store.FindQuartiers(ctx, typed, 8)
-	})
+	ms, err := rt.quartierMatches(ctx, typed)
 	if err != nil || len(ms) == 0 {
 		return quartierLookup{}, err
 	}
-	ms = slices.Clone(ms) // callers keep pointers into it; the cached slice is shared
 	switch ms[0].How {
 	case store.MatchExact:
 		return quartierLookup{found: &ms[0]}, nil
@@ -50,6 +45,16 @@ func (rt *Router) findQuartier(ctx context.Context, typed string) (quartierLooku
 	return quartierLookup{candidates: ms}, nil
 }
 
+// quartierMatches is store.FindQuartiers cached by folded text: the lookup is
+// one to three queries (a trigram scan for typos) and its answer changes only
+// when quartiers do. The slice is the caller's own.
+func (rt *Router) quartierMatches(ctx context.Context, typed string) ([]store.QuartierMatch, error) {
+	ms, err := cached(ctx, rt.opts.Cache, "findq:"+domain.MatchKey(typed), func(ctx context.Context) ([]store.QuartierMatch, error) {
+		return rt.store.FindQuartiers(ctx, typed, 8)
+	})
+	return slices.Clone(ms), err // callers keep pointers into it; the cached slice is shared
+}
+
 // typoDistance compares typed text with a name, or with the name's words when
 // one word was typed ("verdum" vs "verdun").
 func typoDistance(typed, name string) int {
@@ -64,11 +69,16 @@ func typoDistance(typed, name string) int {
 	return best
 }
 
-// findTheme matches a theme by slug or by either name, ignoring case and accents.
-func (rt *Router) findTheme(ctx context.Context, typed string) (*domain.Theme, error) {
-	themes, err := cached(ctx, rt.opts.Cache, "themes", func(ctx context.Context) ([]domain.Theme, error) {
+// themes lists the priority issues, cached.
+func (rt *Router) themes(ctx context.Context) ([]domain.Theme, error) {
+	return cached(ctx, rt.opts.Cache, "themes", func(ctx context.Context) ([]domain.Theme, error) {
 		return rt.store.ListThemes(ctx)
 	})
+}
+
+// findTheme matches a theme by slug or by either name, ignoring case and accents.
+func (rt *Router) findTheme(ctx context.Context, typed string) (*domain.Theme, error) {
+	themes, err := rt.themes(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -264,7 +264,7 @@ func (rt *Router) dispatch(ctx context.Context, caller Caller, channelID, raw st
 	cmd, ok := rt.Lookup(verb)
 	if !ok {
 		// "/pic Verdun" means the quartier.
-		if ms, err := rt.store.FindQuartiers(ctx, text, 2); err == nil && len(ms) == 1 && ms[0].How == store.MatchExact {
+		if ms, err := rt.quartierMatches(ctx, text); err == nil && len(ms) == 1 && ms[0].How == store.MatchExact {
 			cmd, _ = rt.Lookup("quartier")
 			verb, args = cmd.Verb(r.Lang), text
 		} else {
