@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/slack-go/slack"
 
@@ -76,6 +77,12 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read request body", http.StatusBadRequest)
 		return
 	}
+	if r.URL.Path == PathCommands && isSSLCheck(body) {
+		// Slack checks the certificate with an unsigned request and only
+		// wants a 200; answering it reveals nothing and runs nothing.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if err := verifySignature(r.Header, body, rc.core.cfg.SigningSecret, rc.core.cfg.Now()); err != nil {
 		rc.core.logger.Warn("slack: request refused", "method", r.Method, "path", r.URL.Path, "reason", err.Error())
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
@@ -83,6 +90,13 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	route(w, r, body)
+}
+
+// isSSLCheck reports whether body is Slack's certificate check of the slash
+// command URL ("ssl_check=1&token=…").
+func isSSLCheck(body []byte) bool {
+	form, _ := url.ParseQuery(string(body))
+	return form.Get("ssl_check") == "1"
 }
 
 func (rc *Receiver) badRequest(w http.ResponseWriter, r *http.Request, err error) {

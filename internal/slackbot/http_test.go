@@ -314,3 +314,34 @@ func TestEventStoreDownAsksForRetry(t *testing.T) {
 		t.Errorf("not logged: %s", logs)
 	}
 }
+
+// Slack checks the slash command URL's certificate with an unsigned
+// "ssl_check=1" request and expects a 200; nothing runs.
+func TestSSLCheckIsAnswered(t *testing.T) {
+	h := &testHandler{}
+	logger, _ := testLogger()
+	rc := NewHTTPHandler(testConfig(nil, nil), h, nil, nil, logger)
+	defer shutdown(t, rc)
+	body := []byte("ssl_check=1&token=gIkuvaNzQIHg97ATvDxqgjtO")
+
+	unsigned := httptest.NewRequest(http.MethodPost, PathCommands, strings.NewReader(string(body)))
+	unsigned.Header.Set("Content-Type", slackfake.FormContentType)
+	for name, req := range map[string]*http.Request{
+		"unsigned": unsigned,
+		"signed":   signed(PathCommands, slackfake.FormContentType, body),
+	} {
+		if rec := serve(rc, req); rec.Code != http.StatusOK || rec.Body.Len() != 0 {
+			t.Errorf("%s: status %d body %q", name, rec.Code, rec.Body)
+		}
+	}
+	if invs := h.invocations(); len(invs) != 0 {
+		t.Errorf("handler called: %+v", invs)
+	}
+
+	// Anywhere else, an unsigned request is still refused.
+	other := httptest.NewRequest(http.MethodPost, PathInteractions, strings.NewReader(string(body)))
+	other.Header.Set("Content-Type", slackfake.FormContentType)
+	if rec := serve(rc, other); rec.Code != http.StatusUnauthorized {
+		t.Errorf("ssl_check on %s: status %d, want 401", PathInteractions, rec.Code)
+	}
+}
