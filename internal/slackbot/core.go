@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -258,6 +259,11 @@ func (c *core) event(ctx context.Context, raw []byte) (challenge string, err err
 	if o.EventID == "" || len(o.Event) == 0 {
 		return "", fmt.Errorf("%w: event_callback without event_id or event", errMalformed)
 	}
+	// Checked before storing: a value PostgreSQL refuses would otherwise
+	// read as "database down", and Slack would retry it in vain.
+	if !isSlackID(o.EventID) || (o.TeamID != "" && !isSlackID(o.TeamID)) {
+		return "", fmt.Errorf("%w: event_id or team_id is not a Slack id", errMalformed)
+	}
 	if err := json.Unmarshal(o.Event, &inner); err != nil || inner.Type == "" {
 		return "", fmt.Errorf("%w: event without type", errMalformed)
 	}
@@ -278,6 +284,9 @@ func (c *core) event(ctx context.Context, raw []byte) (challenge string, err err
 		dctx, cancel := context.WithTimeout(ctx, dedupeTimeout)
 		first, err := c.dedup.MarkEventProcessed(dctx, o.EventID, o.TeamID, inner.Type)
 		cancel()
+		if storeRefusedValue(err) {
+			return "", fmt.Errorf("%w: event ids refused by the store: %v", errMalformed, err)
+		}
 		if err != nil {
 			c.logger.Error("slack: cannot record event; Slack will retry", "event_id", o.EventID, "error", err)
 			return "", errUnavailable
@@ -299,6 +308,46 @@ func (c *core) event(ctx context.Context, raw []byte) (challenge string, err err
 		}
 	})
 	return "", nil
+}
+
+// maxSlackIDLen is generous: Slack's ids (Ev…, T…, E…) are about a dozen characters.
+const maxSlackIDLen = 64
+
+// isSlackID reports whether s has the shape of a Slack id: short, and only
+// ASCII letters, digits, '.', '_' or '-'.
+func isSlackID(s string) bool {
+	if s == "" || len(s) > maxSlackIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !('a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '.' || b == '_' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// storeRefusedValue reports whether err says the values themselves were
+// refused (a constraint, a byte or a length PostgreSQL cannot store), so that
+// sending the same delivery again cannot succeed. The store translates
+// constraint errors to domain.ErrInvalid; data errors it leaves alone are
+// recognised by their SQLSTATE, without tying this package to a driver.
+func storeRefusedValue(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, domain.ErrInvalid) {
+		return true
+	}
+	var coded interface{ SQLState() string }
+	if !errors.As(err, &coded) {
+		return false
+	}
+	code := coded.SQLState()
+	// Class 22: data exception (invalid byte sequence, string too long…);
+	// 23502/23514: not null, check; 54000: e.g. an index row too large.
+	return strings.HasPrefix(code, "22") || code == "23502" || code == "23514" || code == "54000"
 }
 
 // knownEventType reports whether slackevents.ParseEvent can decode an inner

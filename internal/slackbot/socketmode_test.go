@@ -3,11 +3,13 @@ package slackbot
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/pic-montreal/relais/commands"
 	"github.com/pic-montreal/relais/internal/slackfake"
+	"github.com/pic-montreal/relais/internal/store"
 	"github.com/pic-montreal/relais/internal/testdb"
 )
 
@@ -170,5 +172,76 @@ func TestSocketModeLargeReply(t *testing.T) {
 func TestSocketModeNeedsTokens(t *testing.T) {
 	if err := RunSocketMode(context.Background(), Config{BotToken: "xoxb-1"}, &testHandler{}, nil, nil, nil); err == nil {
 		t.Error("no error without an app token")
+	}
+}
+
+// askedDeduper forwards to another deduper and reports each event id once
+// that deduper has answered.
+type askedDeduper struct {
+	EventDeduper
+	asked chan string
+}
+
+func (d askedDeduper) MarkEventProcessed(ctx context.Context, eventID, teamID, eventType string) (bool, error) {
+	first, err := d.EventDeduper.MarkEventProcessed(ctx, eventID, teamID, eventType)
+	d.asked <- eventID
+	return first, err
+}
+
+// Over Socket Mode, an event whose ids cannot be stored is acknowledged (so
+// Slack does not redeliver it); one that found the database down is not.
+func TestSocketModeUnstorableEvents(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{})
+	st := testdb.New(t)
+	refuseLongEventIDs(t, st)
+	events := newRecordingEvents()
+	startSocketMode(t, testConfig(fake, &sleeps{}), &testHandler{}, st, events)
+	fake.WaitConnection(t, 1)
+
+	bodies := unstorableEventBodies(t)
+	bodies["refused by the store"] = slackfake.EventCallback("Ev0123456789ABCDEF", slackfake.AppHomeOpened("U1"))
+	for name, body := range bodies {
+		id := "env-" + strings.ReplaceAll(name, " ", "-")
+		fake.Push(t, slackfake.EventsAPIEnvelope(id, body, 0))
+		fake.WaitAck(t, id)
+	}
+	if n := events.count(); n != 0 {
+		t.Errorf("handler called %d times", n)
+	}
+	if n := countStoredEvents(t, st); n != 0 {
+		t.Errorf("%d events stored", n)
+	}
+}
+
+func TestSocketModeEventStoreDown(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{})
+	down, err := store.Open(context.Background(), testdb.NewURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	down.Close()
+	dedup := askedDeduper{EventDeduper: down, asked: make(chan string, 10)}
+	events := newRecordingEvents()
+	startSocketMode(t, testConfig(fake, &sleeps{}), &testHandler{}, dedup, events)
+	fake.WaitConnection(t, 1)
+
+	fake.Push(t, slackfake.EventsAPIEnvelope("env-down", slackfake.EventCallback("Ev0DOWN", slackfake.AppHomeOpened("U1")), 0))
+	select {
+	case id := <-dedup.asked:
+		if id != "Ev0DOWN" {
+			t.Fatalf("asked about %q", id)
+		}
+	case <-time.After(slackfake.WaitTimeout):
+		t.Fatal("event never reached the store")
+	}
+	// An envelope pushed after the store answered is acknowledged; by then
+	// the first one would have been, had it been acknowledged at all.
+	fake.Push(t, slackfake.EventsAPIEnvelope("env-after", unstorableEventBodies(t)["NUL in event_id"], 0))
+	fake.WaitAck(t, "env-after")
+	if fake.Acked("env-down") {
+		t.Error("event acknowledged although it could not be recorded")
+	}
+	if events.count() != 0 {
+		t.Error("event handled although it could not be recorded")
 	}
 }
