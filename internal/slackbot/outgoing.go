@@ -26,6 +26,21 @@ const (
 	// postTimeout bounds the delivery of one reply to a response_url, waits
 	// for Retry-After included.
 	postTimeout = 2 * time.Minute
+	// attemptTimeout bounds one HTTP exchange.
+	attemptTimeout = 30 * time.Second
+)
+
+// retryPolicy says which failed calls may be sent again.
+type retryPolicy int
+
+const (
+	// retryTransient retries 429s, 5xx and network errors: Web API calls.
+	retryTransient retryPolicy = iota
+	// retryUnsent retries only what Slack surely did not act on, a 429 or a
+	// connection that could not be opened: a response_url post that timed
+	// out, lost its connection or got a 5xx may already be on screen, and
+	// sending it again could show it twice.
+	retryUnsent
 )
 
 // retryClient is the one HTTP client Relais uses towards Slack. It implements
@@ -43,7 +58,7 @@ func newHTTPClient(cfg Config, logger *slog.Logger) *retryClient {
 	tr.TLSHandshakeTimeout = 5 * time.Second
 	tr.ResponseHeaderTimeout = 15 * time.Second
 	return &retryClient{
-		hc:     &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		hc:     &http.Client{Transport: tr, Timeout: attemptTimeout},
 		sleep:  cfg.Sleep,
 		logger: logger,
 	}
@@ -53,6 +68,12 @@ func newHTTPClient(cfg Config, logger *slog.Logger) *retryClient {
 // errors with backoff, at most maxAttempts times. When it gives up it logs an
 // error and returns the last response (or error) so the caller sees why.
 func (c *retryClient) Do(req *http.Request) (*http.Response, error) {
+	return c.do(req, retryTransient)
+}
+
+// do is Do under policy. A failure the policy does not retry is returned at
+// once, for the caller to log.
+func (c *retryClient) do(req *http.Request, policy retryPolicy) (*http.Response, error) {
 	ctx := req.Context()
 	target := describeTarget(req)
 	// A body that cannot be rewound is sent once.
@@ -75,11 +96,17 @@ func (c *retryClient) Do(req *http.Request) (*http.Response, error) {
 				c.abandoned(ctx, target, attempt)
 				return nil, err
 			}
+			if policy == retryUnsent && !connectFailed(err) {
+				return nil, err
+			}
 			wait, reason = backoff, "network error"
 			backoff *= 2
 		case resp.StatusCode == http.StatusTooManyRequests:
 			wait, reason = retryAfter(resp.Header), "rate limited (429)"
 		case resp.StatusCode >= 500:
+			if policy == retryUnsent {
+				return resp, nil
+			}
 			wait, reason = backoff, "server error ("+strconv.Itoa(resp.StatusCode)+")"
 			backoff *= 2
 		default:
@@ -121,6 +148,13 @@ func (c *retryClient) abandoned(ctx context.Context, target string, attempts int
 	c.logger.Log(ctx, level, "slack: outgoing call abandoned", "target", target, "attempts", attempts, "error", ctx.Err())
 }
 
+// connectFailed reports whether err happened while opening the connection
+// (refused, unreachable, unknown host), before any byte of the request left.
+func connectFailed(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
 // retryAfter reads Retry-After in seconds, the form Slack sends.
 func retryAfter(h http.Header) time.Duration {
 	s := strings.TrimSpace(h.Get("Retry-After"))
@@ -155,7 +189,8 @@ func redactErr(err error) error {
 }
 
 // postResponse delivers m to a response_url. Failures are logged: the caller
-// is a goroutine that has nobody else to tell.
+// is a goroutine that has nobody else to tell. Only a post Slack surely did
+// not act on is retried (retryUnsent).
 func (c *retryClient) postResponse(responseURL string, m message) {
 	u, err := url.Parse(responseURL)
 	if responseURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -175,17 +210,24 @@ func (c *retryClient) postResponse(responseURL string, m message) {
 		return
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	resp, err := c.Do(req)
+	resp, err := c.do(req, retryUnsent)
 	if err != nil {
-		c.logger.Error("slack: reply not delivered", "target", describeTarget(req), "error", redactErr(err))
+		attrs := []any{"target", describeTarget(req), "error", redactErr(err)}
+		if !connectFailed(err) && ctx.Err() == nil {
+			attrs = append(attrs, "not_retried", "Slack may have shown it")
+		}
+		c.logger.Error("slack: reply not delivered", attrs...)
 		return
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		// Slack answers e.g. 404 "expired_url" or "used_url": short, ours to log.
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 100))
-		c.logger.Error("slack: reply not delivered", "target", describeTarget(req),
-			"status", resp.StatusCode, "slack_error", string(b))
+		attrs := []any{"target", describeTarget(req), "status", resp.StatusCode, "slack_error", string(b)}
+		if resp.StatusCode >= 500 {
+			attrs = append(attrs, "not_retried", "Slack may have shown it")
+		}
+		c.logger.Error("slack: reply not delivered", attrs...)
 		return
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

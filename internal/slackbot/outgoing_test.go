@@ -3,9 +3,13 @@ package slackbot
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,12 +43,39 @@ func TestResponseURLWaitsOutRateLimit(t *testing.T) {
 	}
 }
 
+// A 5xx may come after Slack showed the reply: it is logged, never sent twice.
+func TestResponseURLServerErrorIsNotRetried(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{})
+	sl := &sleeps{}
+	logger, logs := testLogger()
+	c := newCore(testConfig(fake, sl), &testHandler{}, nil, nil, logger)
+	url := fake.NewResponseURL()
+	fake.FailNext("response", 1, http.StatusInternalServerError)
+	c.post(url, textMessage("bonjour"))
+	if n := len(fake.Calls("response")); n != 1 {
+		t.Errorf("%d attempts, want 1", n)
+	}
+	if len(sl.all()) != 0 {
+		t.Errorf("waited %v", sl.all())
+	}
+	if out := logs.String(); !strings.Contains(out, "reply not delivered") || !strings.Contains(out, "status=500") ||
+		!strings.Contains(out, "not_retried") || strings.Contains(out, "/response/") {
+		t.Errorf("log: %s", out)
+	}
+
+	// No response_url at all is an error too, not a silent drop.
+	c.post("", textMessage("x"))
+	if !strings.Contains(logs.String(), "no usable response_url") {
+		t.Errorf("missing response_url not logged: %s", logs)
+	}
+}
+
 func TestResponseURLGivesUpLoudly(t *testing.T) {
 	fake := slackfake.New(t, slackfake.Options{})
 	logger, logs := testLogger()
 	c := newCore(testConfig(fake, &sleeps{}), &testHandler{}, nil, nil, logger)
 	url := fake.NewResponseURL()
-	fake.FailNext("response", 100, http.StatusBadGateway)
+	fake.FailNext("response", 100, http.StatusTooManyRequests)
 	c.post(url, textMessage("bonjour"))
 	if n := len(fake.Calls("response")); n != maxAttempts {
 		t.Errorf("%d attempts, want %d", n, maxAttempts)
@@ -53,11 +84,101 @@ func TestResponseURLGivesUpLoudly(t *testing.T) {
 	if !strings.Contains(out, "giving up") || !strings.Contains(out, "reply not delivered") {
 		t.Errorf("give-up not logged: %s", out)
 	}
+}
 
-	// No response_url at all is an error too, not a silent drop.
-	c.post("", textMessage("x"))
-	if !strings.Contains(logs.String(), "no usable response_url") {
-		t.Errorf("missing response_url not logged: %s", logs)
+// countingServer counts the requests it gets and lets serve answer them.
+func countingServer(t *testing.T, serve http.HandlerFunc) (*httptest.Server, *atomic.Int32) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		serve(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// A post that timed out or lost its connection may have reached Slack: it is
+// not sent again.
+func TestResponseURLNotRetriedAfterSending(t *testing.T) {
+	release := make(chan struct{})
+	hanging, hangs := countingServer(t, func(http.ResponseWriter, *http.Request) { <-release })
+	defer close(release) // before the server's cleanup, which waits for handlers
+	dropping, drops := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	})
+	for _, tc := range []struct {
+		name     string
+		url      string
+		attempts *atomic.Int32
+	}{
+		{"timeout", hanging.URL + "/commands/T1/1/secretpart", hangs},
+		{"dropped connection", dropping.URL + "/commands/T1/1/secretpart", drops},
+	} {
+		sl := &sleeps{}
+		logger, logs := testLogger()
+		c := newCore(testConfig(nil, sl), &testHandler{}, nil, nil, logger)
+		c.client.hc.Timeout = 50 * time.Millisecond // instead of attemptTimeout
+		c.post(tc.url, textMessage("x"))
+		if n := tc.attempts.Load(); n != 1 {
+			t.Errorf("%s: %d attempts, want 1", tc.name, n)
+		}
+		if len(sl.all()) != 0 {
+			t.Errorf("%s: waited %v", tc.name, sl.all())
+		}
+		if out := logs.String(); !strings.Contains(out, "reply not delivered") || !strings.Contains(out, "not_retried") ||
+			strings.Contains(out, "secretpart") {
+			t.Errorf("%s: log: %s", tc.name, out)
+		}
+	}
+}
+
+// A refused connection carried nothing: the post is sent again, and arrives.
+func TestResponseURLRetriesRefusedConnection(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now: connections are refused
+
+	delivered := make(chan string, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		delivered <- string(b)
+	}))
+	t.Cleanup(srv.Close)
+	var waits []time.Duration
+	cfg := testConfig(nil, nil)
+	cfg.Sleep = func(ctx context.Context, d time.Duration) error {
+		// Slack is back before the second attempt.
+		if len(waits) == 0 {
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return err
+			}
+			srv.Listener = l
+			srv.Start()
+		}
+		waits = append(waits, d)
+		return ctx.Err()
+	}
+	logger, logs := testLogger()
+	c := newCore(cfg, &testHandler{}, nil, nil, logger)
+	c.post("http://"+addr+"/commands/T1/1/secretpart", textMessage("bonjour"))
+	select {
+	case got := <-delivered:
+		if !strings.Contains(got, "bonjour") {
+			t.Errorf("delivered %q", got)
+		}
+	default:
+		t.Fatalf("not delivered after %v; log: %s", waits, logs)
+	}
+	if !reflect.DeepEqual(waits, []time.Duration{firstBackoff}) {
+		t.Errorf("waits = %v, want [%v]", waits, firstBackoff)
 	}
 }
 
