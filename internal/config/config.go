@@ -29,6 +29,7 @@ const (
 	EnvSlackAPIURL        = "SLACK_API_URL"
 	EnvTimezone           = "RELAIS_TIMEZONE"
 	EnvShutdownTimeout    = "RELAIS_SHUTDOWN_TIMEOUT"
+	EnvAllowSampleData    = "RELAIS_ALLOW_SAMPLE_DATA"
 )
 
 // Defaults, used when a variable is unset or empty.
@@ -69,6 +70,10 @@ type Config struct {
 	Timezone *time.Location
 	// ShutdownTimeout bounds how long in-flight work may finish after SIGTERM.
 	ShutdownTimeout time.Duration
+	// AllowSampleData lets `relais serve` serve a database that holds the
+	// fictional sample data (tests, benchmarks); real partners must never
+	// mistake it for theirs.
+	AllowSampleData bool
 }
 
 // Error is a configuration error: which variable, and what is wrong with it.
@@ -153,6 +158,16 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return Config{}, errorf(EnvShutdownTimeout, "%q must be positive", st)
+	}
+
+	// Only 0 and 1: a guard against serving fictional data to Slack should
+	// not turn on by a guess such as "no" or "off" being read as true.
+	switch v := get(EnvAllowSampleData, "0"); v {
+	case "0":
+	case "1":
+		c.AllowSampleData = true
+	default:
+		return Config{}, errorf(EnvAllowSampleData, "%q is not 0 or 1", v)
 	}
 	return c, nil
 }
@@ -288,6 +303,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("slack_api_url", c.SlackAPIURL),
 		slog.String("timezone", tz),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Bool("allow_sample_data", c.AllowSampleData),
 		slog.Bool("socket_mode", c.SocketMode()),
 		slog.Bool("http_mode", c.HTTPMode()),
 	)
@@ -346,5 +362,6 @@ func Vars() []Var {
 		{EnvSlackAPIURL, DefaultSlackAPIURL, "Slack Web API base URL (http or https; tests point it at a fake)"},
 		{EnvTimezone, DefaultTimezone, "IANA time zone for schedules and dates"},
 		{EnvShutdownTimeout, DefaultShutdownTimeout.String(), "how long in-flight work may finish after SIGINT/SIGTERM (Go duration)"},
+		{EnvAllowSampleData, "0", "1 lets `relais serve` serve a database holding the fictional sample data (tests, benchmarks)"},
 	}
 }

@@ -165,6 +165,20 @@ func TestVariables(t *testing.T) {
 			wantErr: `RELAIS_SHUTDOWN_TIMEOUT: "0s" must be positive`},
 		{name: "shutdown negative", env: map[string]string{"RELAIS_SHUTDOWN_TIMEOUT": "-5s"},
 			wantErr: "must be positive"},
+
+		// RELAIS_ALLOW_SAMPLE_DATA
+		{name: "sample data unset", env: map[string]string{},
+			check: func(c Config) bool { return !c.AllowSampleData }},
+		{name: "sample data 1", env: map[string]string{"RELAIS_ALLOW_SAMPLE_DATA": "1"},
+			check: func(c Config) bool { return c.AllowSampleData }},
+		{name: "sample data 1 with newline", env: map[string]string{"RELAIS_ALLOW_SAMPLE_DATA": " 1\n"},
+			check: func(c Config) bool { return c.AllowSampleData }},
+		{name: "sample data 0", env: map[string]string{"RELAIS_ALLOW_SAMPLE_DATA": "0"},
+			check: func(c Config) bool { return !c.AllowSampleData }},
+		{name: "sample data true", env: map[string]string{"RELAIS_ALLOW_SAMPLE_DATA": "true"},
+			wantErr: `RELAIS_ALLOW_SAMPLE_DATA: "true" is not 0 or 1`},
+		{name: "sample data no", env: map[string]string{"RELAIS_ALLOW_SAMPLE_DATA": "no"},
+			wantErr: `RELAIS_ALLOW_SAMPLE_DATA: "no" is not 0 or 1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
