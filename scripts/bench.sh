@@ -36,6 +36,8 @@ done
 PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 DB=relais_bench
 export DATABASE_URL="$PG/$DB?sslmode=disable"
+# The synthetic data is sample data, which serve refuses without this.
+export RELAIS_ALLOW_SAMPLE_DATA=1
 ADDR=127.0.0.1:18080
 URL="http://$ADDR/slack/commands"
 SECRET=bench-secret

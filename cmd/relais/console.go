@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -24,7 +25,9 @@ var consoleCommand = &command{
 		"sections, fields, and buttons as numbered choices (type the number to click).\n" +
 		"When standard input is not a terminal, read one command per line and print\n" +
 		"only the replies, so it can be scripted:\n" +
-		"  printf 'quartier Verdun\\nfinancement 2026\\n' | relais console --as UDEMOCOORD",
+		"  printf 'quartier Verdun\\nfinancement 2026\\n' | relais console --as UDEMOCOORD\n" +
+		"It shows DATABASE_URL's data as Slack would; for the fictional demo data, run\n" +
+		"relais demo, which keeps it in a database of its own.",
 	run: func(ctx context.Context, cmd *command, args []string, e *env) error {
 		return runConsole(ctx, cmd, args, e, false)
 	},
@@ -32,14 +35,39 @@ var consoleCommand = &command{
 
 var demoCommand = &command{
 	name:    "demo",
-	summary: "migrate, load the fictional demo data, and open the console (no Slack needed)",
+	summary: "load the fictional demo data into its own database, relais_demo, and open the console",
 	usage:   "[--as SLACK_USER_ID]",
-	help: "The quickest look at Relais: apply migrations to DATABASE_URL (the local\n" +
-		"server by default), load the demo partnership (fictional), then open the\n" +
-		"console as a coordinator. Demo users for --as:\n" + demoUsers,
+	help: "The quickest look at Relais: on DATABASE_URL's server (the local one by\n" +
+		"default), create the database " + demoDatabase + " if missing, apply the migrations,\n" +
+		"load the demo partnership (fictional) and open the console as a coordinator.\n" +
+		"The demo never writes to DATABASE_URL's own database, so the fictional rows\n" +
+		"never reach the one relais serve shows Slack. Like the console, it reads one\n" +
+		"command per line when standard input is not a terminal:\n" +
+		"  printf 'quartier Verdun\\nmembres\\n' | relais demo --as UGUEST\n" +
+		"Demo users for --as:\n" + demoUsers,
 	run: func(ctx context.Context, cmd *command, args []string, e *env) error {
 		return runConsole(ctx, cmd, args, e, true)
 	},
+}
+
+// demoDatabase is the database relais demo uses on DATABASE_URL's server.
+const demoDatabase = "relais_demo"
+
+// demoDatabaseURL is databaseURL naming the database name instead: same
+// server, user and parameters.
+func demoDatabaseURL(databaseURL, name string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return databaseURL // config.Load has parsed it already
+	}
+	u.Path = "/" + name
+	u.RawPath = ""
+	if q := u.Query(); q.Has("dbname") {
+		// lib/pq lets a dbname parameter override the path.
+		q.Del("dbname")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 var slackUserIDPattern = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
@@ -83,6 +111,11 @@ func runConsole(ctx context.Context, cmd *command, args []string, e *env, demo b
 	}
 	var st *store.Store
 	if demo {
+		name := e.demoDatabase
+		if name == "" {
+			name = demoDatabase
+		}
+		cfg.DatabaseURL = demoDatabaseURL(cfg.DatabaseURL, name)
 		st, err = openMigratedStore(ctx, cfg)
 	} else {
 		st, err = openStore(ctx, cfg)
@@ -97,7 +130,7 @@ func runConsole(ctx context.Context, cmd *command, args []string, e *env, demo b
 		}
 		fmt.Fprintf(e.stdout, "%s\n\n", seed.Notice)
 	} else if err := st.Ready(ctx); err != nil {
-		return fmt.Errorf("database not ready (%v); run \"relais migrate\" first", err)
+		return fmt.Errorf("database not ready (%v); run \"relais migrate\" first, or \"relais demo\" for the demo data", err)
 	}
 	in, out := consoleIO(e)
 	interactive := in == os.Stdin && console.IsTerminal(os.Stdin)

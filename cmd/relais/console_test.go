@@ -6,22 +6,52 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pic-montreal/relais/internal/store"
 	"github.com/pic-montreal/relais/internal/testdb"
 )
 
 // runRelaisWithInput is runRelais with standard input.
 func runRelaisWithInput(t *testing.T, vars map[string]string, input string, args ...string) (int, string, string) {
 	t.Helper()
+	return runDemo(t, vars, "", input, args...)
+}
+
+// runDemo is runRelaisWithInput with relais demo using database demoDB
+// instead of relais_demo.
+func runDemo(t *testing.T, vars map[string]string, demoDB, input string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &env{getenv: func(k string) string { return vars[k] }, stdin: strings.NewReader(input), stdout: &out, stderr: &errOut}
+	e := &env{getenv: func(k string) string { return vars[k] }, stdin: strings.NewReader(input), stdout: &out, stderr: &errOut,
+		demoDatabase: demoDB}
 	code := run(context.Background(), args, e)
 	return code, out.String(), errOut.String()
 }
 
+// holdsSampleData opens databaseURL and asks the store.
+func holdsSampleData(t *testing.T, databaseURL string) bool {
+	t.Helper()
+	st, err := store.Open(context.Background(), databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sample, err := st.HoldsSampleData(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sample
+}
+
+// TestDemoScriptedAndIdempotent: relais demo creates its own database next
+// to DATABASE_URL's, reads a script on standard input, and leaves
+// DATABASE_URL's database without a sample row.
 func TestDemoScriptedAndIdempotent(t *testing.T) {
-	vars := map[string]string{"DATABASE_URL": testdb.NewURL(t)}
+	served := testdb.NewURL(t)
+	vars := map[string]string{"DATABASE_URL": served}
+	demoURL := newDatabaseURL(t, false) // created by the demo, dropped after the test
+	demoDB := databaseName(demoURL)
 	script := "aide\n/pic quartier st-michel\n1\nfinancement 2026\nlangue en\nsearch food\nquit\nquartier Verdun\n"
-	code, out, stderr := runRelaisWithInput(t, vars, script, "demo")
+	code, out, stderr := runDemo(t, vars, demoDB, script, "demo")
 	if code != 0 {
 		t.Fatalf("demo: %d %s", code, stderr)
 	}
@@ -38,16 +68,27 @@ func TestDemoScriptedAndIdempotent(t *testing.T) {
 	if strings.Contains(stderr, "level=INFO") {
 		t.Errorf("the console logs every command by default:\n%s", stderr)
 	}
-	// A second demo loads nothing new; the console acts as whoever --as says.
-	code, out, stderr = runRelaisWithInput(t, vars, "quartier Verdun\nmembres\n", "console", "--as", "UGUEST")
+	if holdsSampleData(t, served) {
+		t.Errorf("the demo wrote sample rows to DATABASE_URL's database")
+	}
+	if !holdsSampleData(t, demoURL) {
+		t.Errorf("the demo's database %s holds no sample data", demoDB)
+	}
+	// A second demo loads nothing new and acts as whoever --as says.
+	code, out, stderr = runDemo(t, vars, demoDB, "quartier Verdun\nmembres\n", "demo", "--as", "UGUEST")
 	if code != 0 || !strings.Contains(out, "réservées aux membres") || !strings.Contains(out, "La commande « membres »") {
-		t.Errorf("console as a guest: %d\n%s\n%s", code, out, stderr)
+		t.Errorf("demo as a guest: %d\n%s\n%s", code, out, stderr)
+	}
+	// The console stays on DATABASE_URL, where there is no demo data.
+	code, out, stderr = runRelaisWithInput(t, vars, "quartier Verdun\n", "console", "--as", "UDEMOCOORD")
+	if code != 0 || strings.Contains(out, "Table de quartier de Verdun") {
+		t.Errorf("console on DATABASE_URL shows the demo data: %d\n%s\n%s", code, out, stderr)
 	}
 	// Loading the demo again (after demo already did) changes no count,
 	// the audit log's included.
 	counts := func() string {
 		t.Helper()
-		code, out, stderr := runRelaisWithInput(t, vars, "", "seed", "--demo")
+		code, out, stderr := runRelaisWithInput(t, map[string]string{"DATABASE_URL": demoURL}, "", "seed", "--demo")
 		_, after, ok := strings.Cut(out, ": ")
 		if code != 0 || !ok || !strings.Contains(after, "quartiers=17 ") {
 			t.Fatalf("seed --demo: %d %q %s", code, out, stderr)
@@ -69,5 +110,19 @@ func TestConsoleUsage(t *testing.T) {
 	}
 	if code, _, stderr := runRelaisWithInput(t, vars, "", "seed", "--synthetic", "--notes", "0"); code != 2 {
 		t.Errorf("seed with size 0: %d %s", code, stderr)
+	}
+}
+
+func TestDemoDatabaseURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"postgres://postgres@127.0.0.1:5432/relais?sslmode=disable", "postgres://postgres@127.0.0.1:5432/relais_demo?sslmode=disable"},
+		{"postgresql://u:p%40ss@db.example/prod", "postgresql://u:p%40ss@db.example/relais_demo"},
+		{"postgres:///relais?host=/var/run/postgresql", "postgres:///relais_demo?host=/var/run/postgresql"},
+		{"postgres://db/relais?dbname=relais&sslmode=require", "postgres://db/relais_demo?sslmode=require"},
+	}
+	for _, tt := range tests {
+		if got := demoDatabaseURL(tt.in, demoDatabase); got != tt.want {
+			t.Errorf("demoDatabaseURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

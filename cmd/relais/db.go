@@ -47,7 +47,8 @@ func dbError(cfg config.Config, err error) error {
 	case errors.Is(err, syscall.ECONNREFUSED), isDialError(err), errors.Is(err, context.DeadlineExceeded):
 		msg = fmt.Sprintf("cannot reach %s (%s)", where, cause(err))
 		if isLocal(u) {
-			msg += "; start it with: " + startHint
+			// A local server may be down, or the wrong one: say both fixes.
+			msg += "; start it with: " + startHint + " or set " + config.EnvDatabaseURL + " to a server that runs"
 		} else {
 			msg += "; check that it runs and that " + config.EnvDatabaseURL + " is right"
 		}
@@ -114,6 +115,15 @@ func isLocal(u *url.URL) bool {
 		return true
 	}
 	return false
+}
+
+// databaseName is the database a URL names (config.Load checked it names one).
+func databaseName(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Path, "/")
 }
 
 // openMigratedStore opens the store and applies pending migrations, for the

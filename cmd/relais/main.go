@@ -32,6 +32,9 @@ type env struct {
 	stdin  io.Reader // nil reads as empty
 	stdout io.Writer
 	stderr io.Writer
+	// demoDatabase replaces relais_demo as the database relais demo uses,
+	// so that tests get a fresh one each.
+	demoDatabase string
 }
 
 // command is one subcommand. To add one, add an entry to the table in init

@@ -74,7 +74,8 @@ func TestHelp(t *testing.T) {
 				t.Errorf("relais %v does not list %q with its summary:\n%s", args, c.name, out)
 			}
 		}
-		if !strings.Contains(out, "DATABASE_URL") || !strings.Contains(out, "RELAIS_SHUTDOWN_TIMEOUT") {
+		if !strings.Contains(out, "DATABASE_URL") || !strings.Contains(out, "RELAIS_SHUTDOWN_TIMEOUT") ||
+			!strings.Contains(out, "RELAIS_ALLOW_SAMPLE_DATA") {
 			t.Errorf("relais %v does not list the environment variables:\n%s", args, out)
 		}
 	}
@@ -142,6 +143,7 @@ func TestBadConfiguration(t *testing.T) {
 		{map[string]string{"SLACK_APP_TOKEN": "xapp-1"}, `relais: SLACK_APP_TOKEN: is set but SLACK_BOT_TOKEN is not`},
 		{map[string]string{"RELAIS_TIMEZONE": "Mars/Olympus"}, `relais: RELAIS_TIMEZONE: "Mars/Olympus" is not a known time zone`},
 		{map[string]string{"RELAIS_SHUTDOWN_TIMEOUT": "soon"}, `relais: RELAIS_SHUTDOWN_TIMEOUT: "soon" is not a duration`},
+		{map[string]string{"RELAIS_ALLOW_SAMPLE_DATA": "yes"}, `relais: RELAIS_ALLOW_SAMPLE_DATA: "yes" is not 0 or 1`},
 	}
 	for _, tt := range tests {
 		for _, sub := range [][]string{{"serve"}, {"migrate"}, {"migrate", "status"}} {
@@ -185,8 +187,10 @@ func TestUnreachableServer(t *testing.T) {
 		// serve logs its start first; the error is the last line.
 		l := lines(errOut)
 		last := l[len(l)-1]
+		// Both fixes: start the local server, or point DATABASE_URL elsewhere.
 		want := "relais: cannot reach PostgreSQL at " + addr + " (connection refused); start it with: " +
-			"pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+			"pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start" +
+			" or set DATABASE_URL to a server that runs"
 		if last != want {
 			t.Errorf("relais %v: last stderr line\n%q, want\n%q", sub, last, want)
 		}

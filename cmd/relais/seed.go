@@ -17,7 +17,9 @@ var seedCommand = &command{
 		"  --demo       17 Montreal neighbourhoods, their Tables, regional partners,\n" +
 		"               initiatives, phase 1 and 2 funding and progress notes.\n" +
 		"  --synthetic  a large dataset for load tests (default 1,000 quartiers,\n" +
-		"               10,000 initiatives, 50,000 grants, 100,000 notes).",
+		"               10,000 initiatives, 50,000 grants, 100,000 notes).\n" +
+		"relais serve then refuses the database unless RELAIS_ALLOW_SAMPLE_DATA=1; to look\n" +
+		"at the demo data, relais demo uses a database of its own.",
 	run: runSeed,
 }
 

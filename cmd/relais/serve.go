@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/pic-montreal/relais/internal/config"
 	"github.com/pic-montreal/relais/internal/httpserver"
 	"github.com/pic-montreal/relais/internal/slackbot"
+	"github.com/pic-montreal/relais/internal/store"
 )
 
 var serveCommand = &command{
@@ -20,7 +22,9 @@ var serveCommand = &command{
 		"  GET /readyz    200 when the database answers and is migrated, else 503\n" +
 		"  GET /metrics   Prometheus metrics\n" +
 		"On SIGINT or SIGTERM, stop accepting requests, let in-flight ones finish\n" +
-		"(up to RELAIS_SHUTDOWN_TIMEOUT) and exit 0.",
+		"(up to RELAIS_SHUTDOWN_TIMEOUT) and exit 0.\n" +
+		"A database holding the fictional sample data (relais seed) is refused, unless\n" +
+		"RELAIS_ALLOW_SAMPLE_DATA=1 (tests, benchmarks).",
 	run: runServe,
 }
 
@@ -50,6 +54,9 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 		return stoppedEarly(ctx, logger, fmt.Errorf("migrate %s: %w", cfg.RedactedDatabaseURL(), dbError(cfg, err)))
 	}
 	logger.Info("database migrated", "applied", n)
+	if err := checkSampleData(ctx, st, cfg, logger); err != nil {
+		return stoppedEarly(ctx, logger, err)
+	}
 
 	registry := httpserver.NewRegistry()
 	router := newRouter(st, cfg, logger, registry)
@@ -102,6 +109,26 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	}
 	logger.Info("relais stopped")
 	return nil
+}
+
+// checkSampleData refuses a database holding the fictional sample data unless
+// RELAIS_ALLOW_SAMPLE_DATA=1: partners would take its invented Tables and
+// amounts for real ones.
+func checkSampleData(ctx context.Context, st *store.Store, cfg config.Config, logger *slog.Logger) error {
+	sample, err := st.HoldsSampleData(ctx)
+	if err != nil {
+		return dbError(cfg, err)
+	}
+	switch {
+	case !sample:
+		return nil
+	case cfg.AllowSampleData:
+		logger.Warn("serving the fictional sample data", "reason", config.EnvAllowSampleData+"=1")
+		return nil
+	}
+	return fmt.Errorf("database %s holds the fictional sample data (relais seed --demo or --synthetic); "+
+		"Slack must never see it. Use another database, or set %s=1 to serve it anyway (tests, benchmarks)",
+		databaseName(cfg.DatabaseURL), config.EnvAllowSampleData)
 }
 
 // stoppedEarly reports err, unless it comes from a SIGINT or SIGTERM during

@@ -18,7 +18,8 @@ import (
 
 const e2eSecret = "e2e-signing-secret"
 
-// seededDatabase is a fresh database holding the demo data.
+// seededDatabase is a fresh database holding the demo data; serve it with
+// RELAIS_ALLOW_SAMPLE_DATA=1.
 func seededDatabase(t *testing.T) string {
 	t.Helper()
 	u := testdb.NewURL(t)
@@ -45,6 +46,7 @@ func TestSlashCommandsOverSignedHTTP(t *testing.T) {
 	slack.SetLocale("UDEMOPARTNER", "en-US")
 	p := startServe(t, []string{
 		"DATABASE_URL=" + seededDatabase(t),
+		"RELAIS_ALLOW_SAMPLE_DATA=1",
 		"SLACK_SIGNING_SECRET=" + e2eSecret,
 		"SLACK_BOT_TOKEN=" + slack.BotToken(),
 		"SLACK_API_URL=" + slack.APIURL(),
@@ -126,6 +128,7 @@ func TestSlashCommandsOverSocketMode(t *testing.T) {
 	slack := slackfake.New(t, slackfake.Options{})
 	p := startServe(t, []string{
 		"DATABASE_URL=" + seededDatabase(t),
+		"RELAIS_ALLOW_SAMPLE_DATA=1",
 		"SLACK_BOT_TOKEN=" + slack.BotToken(),
 		"SLACK_APP_TOKEN=" + slack.AppToken(),
 		"SLACK_API_URL=" + slack.APIURL(),
