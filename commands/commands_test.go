@@ -261,7 +261,8 @@ func TestActionsPageAndShare(t *testing.T) {
 	mustContain(t, "page 1", first, "Page 1 sur 3", "X-00", "X-08")
 	mustNotContain(t, "page 1", first, "X-09")
 	next := button(t, first, commands.ActionPage+":next")
-	page2 := rt.Action(ctx, commands.ActionInvocation{Caller: commands.Caller{SlackUserID: coordinator}, ActionID: commands.ActionPage, Value: next.Value})
+	page2 := rt.Action(ctx, commands.ActionInvocation{Caller: commands.Caller{SlackUserID: coordinator}, ActionID: commands.ActionPage,
+		Value: next.Value, Surface: commands.SurfacePrivate})
 	checkReply(t, "page 2", page2)
 	if !page2.ReplaceOriginal || page2.InChannel {
 		t.Errorf("a page replaces the message in place: %+v", page2)
@@ -271,7 +272,8 @@ func TestActionsPageAndShare(t *testing.T) {
 	// Sharing shows what the whole partnership may read, even to a coordinator.
 	q := run(t, rt, coordinator, "quartier Saint-Michel")
 	share := button(t, q, commands.ActionShare)
-	shared := rt.Action(ctx, commands.ActionInvocation{Caller: commands.Caller{SlackUserID: coordinator}, ActionID: commands.ActionShare, Value: share.Value})
+	shared := rt.Action(ctx, commands.ActionInvocation{Caller: commands.Caller{SlackUserID: coordinator}, ActionID: commands.ActionShare,
+		Value: share.Value, Surface: commands.SurfacePrivate})
 	checkReply(t, "shared", shared)
 	if !shared.InChannel {
 		t.Error("a shared reply is posted in the channel")

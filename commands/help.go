@@ -23,7 +23,7 @@ func (rt *Router) helpReply(r *Request, lead string) Reply {
 	blocks = append(blocks, header(r.T("help.title")))
 	var plain []string
 	for _, c := range rt.commands {
-		if !c.Allows(r.Role) {
+		if !c.Allows(r.ReaderRole()) {
 			continue
 		}
 		other := c.EnglishName()
@@ -39,7 +39,7 @@ func (rt *Router) helpReply(r *Request, lead string) Reply {
 			SlashCommand, esc(r.T(c.ExampleKey)), esc(r.T("help.also")), esc(other))))
 		plain = append(plain, usage)
 	}
-	if r.Role == domain.RoleGuest {
+	if r.ReaderRole() == domain.RoleGuest {
 		blocks = append(blocks, contextBlock(r.T("guest.notice")))
 	}
 	text := r.T("help.title") + "\n" + strings.Join(plain, "\n")

@@ -45,9 +45,26 @@ func TestCleanInput(t *testing.T) {
 }
 
 func TestActionValueRoundTrip(t *testing.T) {
-	page, text, ok := decodeActionValue(encodeActionValue(3, "initiatives logement | x"))
-	if !ok || page != 3 || text != "initiatives logement | x" {
-		t.Errorf("round trip: %d %q %v", page, text, ok)
+	for _, st := range []actionState{
+		{Page: 3, Text: "initiatives logement | x"},
+		{Page: 0, Text: "chercher a;s=U1|b", Shared: true},
+		{Page: 1, Text: "quartier Verdun", Shared: true, SharedBy: "UDEMOCOORD"},
+		{Page: 4, Text: "search x", Shared: true, SharedBy: "UDEMOCOORD", Lang: domain.English},
+	} {
+		got, ok := decodeActionValue(encodeActionValue(st))
+		if !ok || got != st {
+			t.Errorf("round trip of %+v: %+v %v", st, got, ok)
+		}
+	}
+	// A sharer that is no Slack id, or an unknown flag, is a forged value.
+	for _, v := range []string{"1;s=<!channel>|aide", "1;x|aide", "1;s=|aide", "-1|aide", "1", "1;l=en|aide", "1;s;l=xx|aide"} {
+		if st, ok := decodeActionValue(v); ok {
+			t.Errorf("decodeActionValue(%q) = %+v, want refused", v, st)
+		}
+	}
+	// Button values from before sharing was recorded still work.
+	if st, ok := decodeActionValue("2|membres"); !ok || st.Shared || st.Page != 2 {
+		t.Errorf("old value: %+v %v", st, ok)
 	}
 }
 

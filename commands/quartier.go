@@ -121,7 +121,7 @@ func (rt *Router) quartier(ctx context.Context, r *Request) (Reply, error) {
 	// Latest notes the caller may read.
 	blocks = append(blocks, divider())
 	switch {
-	case r.Role == domain.RoleGuest:
+	case r.ReaderRole() == domain.RoleGuest:
 		blocks = append(blocks, contextBlock(r.T("quartier.notes_members_only")))
 	case len(notes) == 0:
 		blocks = append(blocks, contextBlock(r.T("quartier.no_notes")))

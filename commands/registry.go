@@ -24,7 +24,8 @@ func (rt *Router) registry() []*Command {
 		{Name: "chercher", Aliases: []string{"search", "recherche", "find"}, UsageKey: "search.usage",
 			SummaryKey: "search.summary", ExampleKey: "search.example", Roles: everyone, Run: rt.search},
 		{Name: "langue", Aliases: []string{"language", "lang"}, UsageKey: "language.usage",
-			SummaryKey: "language.summary", ExampleKey: "language.example", Roles: everyone, Run: rt.setLanguage},
+			SummaryKey: "language.summary", ExampleKey: "language.example", Roles: everyone, Personal: true,
+			Run: rt.setLanguage},
 		{Name: "membres", Aliases: []string{"members", "people"},
 			SummaryKey: "members.summary", ExampleKey: "members.example", Roles: coordinator, Run: rt.members},
 	}

@@ -24,19 +24,33 @@ type Request struct {
 	Args string
 	// Page is the page asked for by a "next page" button, from 0.
 	Page int
-	// Shared is set when the reply will be posted in the channel: it then
-	// shows only what the whole partnership may read.
+	// Shared is set when the reply will be seen by others (posted in the
+	// channel, or replacing a message others see): it then shows only what
+	// the whole partnership may read.
 	Shared bool
-	Now    time.Time
+	// SharedBy is who posted a shared reply, shown under it; empty when
+	// unknown.
+	SharedBy string
+	Now      time.Time
 }
 
 // T translates key into the request's language.
 func (r *Request) T(key string, args ...any) string { return i18n.T(r.Lang, key, args...) }
 
+// ReaderRole is the role whose view the reply shows: the caller's own, or
+// for a shared reply the partnership's, whoever asked, since anyone in the
+// channel reads it. Rights to run a command stay the caller's (Role).
+func (r *Request) ReaderRole() domain.Role {
+	if r.Shared {
+		return domain.RolePartner
+	}
+	return r.Role
+}
+
 // Viewer says which progress notes the reply may show.
 func (r *Request) Viewer() store.Viewer {
-	v := store.Viewer{Role: r.Role, SharedOnly: r.Shared}
-	if r.Person != nil {
+	v := store.Viewer{Role: r.ReaderRole(), SharedOnly: r.Shared}
+	if r.Person != nil && !r.Shared {
 		v.OrganisationID = r.Person.OrganisationID
 	}
 	return v
@@ -48,6 +62,17 @@ func (r *Request) CommandText() string {
 		return r.Verb
 	}
 	return r.Verb + " " + r.Args
+}
+
+// buttonValue is what a button of this reply carries to run the command
+// again at page: a copy that others see keeps showing only the
+// partnership's view, whoever clicks.
+func (r *Request) buttonValue(page int) string {
+	st := actionState{Page: page, Text: r.CommandText(), Shared: r.Shared, SharedBy: r.SharedBy}
+	if r.Shared {
+		st.Lang = r.Lang
+	}
+	return encodeActionValue(st)
 }
 
 // UserError is a problem the user can fix; its message is translated where

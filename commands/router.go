@@ -11,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/pic-montreal/relais/internal/domain"
+	"github.com/pic-montreal/relais/internal/i18n"
 	"github.com/pic-montreal/relais/internal/store"
 )
 
@@ -36,7 +39,10 @@ type Command struct {
 	ExampleKey string
 	// Roles may run the command. RoleGuest means anyone, known or not.
 	Roles []domain.Role
-	Run   RunFunc
+	// Personal marks replies about the caller alone (their language), which
+	// are never offered for sharing.
+	Personal bool
+	Run      RunFunc
 }
 
 // EnglishName is the English verb.
@@ -58,6 +64,12 @@ func (c *Command) Verb(lang domain.Language) string {
 // Allows reports whether role may run the command.
 func (c *Command) Allows(role domain.Role) bool {
 	return slices.Contains(c.Roles, role) || slices.Contains(c.Roles, domain.RoleGuest)
+}
+
+// Shareable reports whether the command's reply may be shown to a channel:
+// only a command everyone may run has a partnership view to show.
+func (c *Command) Shareable() bool {
+	return !c.Personal && c.Allows(domain.RoleGuest)
 }
 
 // Options configure a Router.
@@ -139,7 +151,8 @@ func (rt *Router) Lookup(verb string) (*Command, bool) {
 
 // Command runs a slash command.
 func (rt *Router) Command(ctx context.Context, inv Invocation) Reply {
-	return rt.dispatch(ctx, inv.Caller, inv.ChannelID, inv.Text, 0, false)
+	reply, _ := rt.dispatch(ctx, call{caller: inv.Caller, channelID: inv.ChannelID, text: inv.Text})
+	return reply
 }
 
 // Action IDs of the buttons Relais puts in replies. Page buttons append
@@ -151,54 +164,137 @@ const (
 
 // Action handles a click on a button of a reply. Its value says which command
 // to run again: buttons carry no state the server must remember.
+//
+// What a click may show is decided here, once for every button: on a message
+// others see (act.Surface), the answer is the partnership's view whoever
+// clicks, since replacing that message changes it for everyone; the value
+// may narrow the view to that, never widen it. A click that fails answers
+// the clicker alone and leaves the clicked message as it was.
 func (rt *Router) Action(ctx context.Context, act ActionInvocation) Reply {
-	page, text, ok := decodeActionValue(act.Value)
-	switch {
-	case !ok:
+	st, ok := decodeActionValue(act.Value)
+	if !ok {
 		return rt.problemReply(ctx, act.Caller, "action.unknown")
+	}
+	c := call{caller: act.Caller, channelID: act.ChannelID, text: st.Text, page: st.Page,
+		shared: act.Surface != SurfacePrivate || st.Shared, sharedBy: st.SharedBy, lang: st.Lang}
+	switch {
 	case strings.HasPrefix(act.ActionID, ActionPage):
-		reply := rt.dispatch(ctx, act.Caller, act.ChannelID, text, page, false)
+		reply, ok := rt.dispatch(ctx, c)
+		if !ok {
+			return privately(reply)
+		}
 		reply.ReplaceOriginal = true
+		// A replaced channel message stays a channel message.
+		reply.InChannel = c.shared
+		renewBlockIDs(reply.Blocks)
 		return reply
 	case act.ActionID == ActionShare:
-		reply := rt.dispatch(ctx, act.Caller, act.ChannelID, text, page, true)
+		c.shared, c.sharedBy, c.lang = true, act.Caller.SlackUserID, ""
+		reply, ok := rt.dispatch(ctx, c)
+		if !ok {
+			return privately(reply)
+		}
 		reply.InChannel = true
 		return reply
 	}
 	return rt.problemReply(ctx, act.Caller, "action.unknown")
 }
 
-// encodeActionValue packs the page and the command text into a button value.
-func encodeActionValue(page int, text string) string { return strconv.Itoa(page) + "|" + text }
+// privately makes reply a new message for the clicker alone.
+func privately(reply Reply) Reply {
+	reply.InChannel, reply.ReplaceOriginal = false, false
+	return reply
+}
 
-func decodeActionValue(v string) (int, string, bool) {
-	p, text, ok := strings.Cut(v, "|")
-	page, err := strconv.Atoi(p)
-	if !ok || err != nil || page < 0 || page > 100000 || len(text) > MaxInputRunes*4 {
-		return 0, "", false
+// actionState is what a button carries: the command to run again, at which
+// page, and for a message that was shared, by whom and in which language, so
+// that paging through the channel's copy keeps it as it was posted.
+type actionState struct {
+	Page     int
+	Text     string
+	Shared   bool
+	SharedBy string
+	Lang     domain.Language
+}
+
+// encodeActionValue packs a button's state: "page|text" for a private reply,
+// "page;s=U123;l=fr|text" for a shared one.
+func encodeActionValue(st actionState) string {
+	head := strconv.Itoa(st.Page)
+	if st.Shared {
+		head += ";s"
+		if slackUserID.MatchString(st.SharedBy) {
+			head += "=" + st.SharedBy
+		}
+		if st.Lang != "" {
+			head += ";l=" + string(st.Lang)
+		}
 	}
-	return page, text, true
+	return head + "|" + st.Text
+}
+
+// decodeActionValue reads what encodeActionValue wrote; anything else is a
+// stale or forged value.
+func decodeActionValue(v string) (actionState, bool) {
+	head, text, ok := strings.Cut(v, "|")
+	flags := strings.Split(head, ";")
+	page, err := strconv.Atoi(flags[0])
+	if !ok || err != nil || page < 0 || page > 100000 || len(text) > MaxInputRunes*4 {
+		return actionState{}, false
+	}
+	st := actionState{Page: page, Text: text}
+	for _, f := range flags[1:] {
+		by, isSharer := strings.CutPrefix(f, "s=")
+		lang, isLang := strings.CutPrefix(f, "l=")
+		switch {
+		case f == "s":
+			st.Shared = true
+		case isSharer && slackUserID.MatchString(by):
+			st.Shared, st.SharedBy = true, by
+		case isLang && st.Shared:
+			l, known := domain.ParseLanguage(lang)
+			if !known {
+				return actionState{}, false
+			}
+			st.Lang = l
+		default:
+			return actionState{}, false
+		}
+	}
+	return st, true
 }
 
 func (rt *Router) problemReply(ctx context.Context, caller Caller, key string) Reply {
-	r := rt.newRequest(ctx, caller, "")
+	r, err := rt.newRequest(ctx, caller, "")
+	if err != nil {
+		return rt.unavailableReply()
+	}
 	return fit(r, textReply(r.T(key)))
 }
 
-// newRequest resolves who calls and their language. A directory that cannot
-// be read leaves the caller a guest rather than failing the command.
-func (rt *Router) newRequest(ctx context.Context, caller Caller, channelID string) *Request {
+// newRequest resolves who calls and their language. It fails only when the
+// directory cannot be read: the caller is then neither a guest nor anyone
+// else, and the answer must say that Relais, not they, has a problem.
+func (rt *Router) newRequest(ctx context.Context, caller Caller, channelID string) (*Request, error) {
 	r := &Request{Caller: caller, ChannelID: channelID, Role: domain.RoleGuest, Lang: domain.French, Now: rt.opts.Now()}
 	w, err := rt.lookupCaller(ctx, caller.SlackUserID)
 	if err != nil {
 		rt.opts.Logger.ErrorContext(ctx, "resolve caller", "user", caller.SlackUserID, "err", err)
+		return nil, err
 	}
 	if w.person != nil {
 		p := *w.person // the cached one is shared
 		r.Person, r.Role = &p, p.Role
 	}
 	r.Lang = rt.language(ctx, caller.SlackUserID, w)
-	return r
+	return r, nil
+}
+
+// unavailableReply says the database cannot be reached, in French then
+// English: without the directory, the caller's language is unknown too.
+func (rt *Router) unavailableReply() Reply {
+	text := i18n.T(domain.French, "error.database") + "\n" + i18n.T(domain.English, "error.database")
+	return Reply{Text: text, Blocks: []slack.Block{section(text)}}
 }
 
 // callerFacts is what the directory says of a Slack user: the person (nil
@@ -250,12 +346,32 @@ func (rt *Router) language(ctx context.Context, userID string, w callerFacts) do
 	return domain.French
 }
 
-func (rt *Router) dispatch(ctx context.Context, caller Caller, channelID, raw string, page int, shared bool) Reply {
-	r := rt.newRequest(ctx, caller, channelID)
-	r.Page, r.Shared = page, shared
-	text, problem := cleanInput(raw)
+// call is one run of a command: typed, or again from a button.
+type call struct {
+	caller    Caller
+	channelID string
+	text      string
+	page      int
+	shared    bool
+	sharedBy  string
+	// lang, when set, is the language of the shared message being paged.
+	lang domain.Language
+}
+
+// dispatch runs c and reports whether the command answered; false means the
+// reply explains a problem (bad input, no right, an error).
+func (rt *Router) dispatch(ctx context.Context, c call) (Reply, bool) {
+	r, err := rt.newRequest(ctx, c.caller, c.channelID)
+	if err != nil {
+		return rt.unavailableReply(), false
+	}
+	r.Page, r.Shared, r.SharedBy = c.page, c.shared, c.sharedBy
+	if c.shared && c.lang != "" {
+		r.Lang = c.lang
+	}
+	text, problem := cleanInput(c.text)
 	if problem != inputOK {
-		return fit(r, textReply(inputMessage(r, problem)))
+		return fit(r, textReply(inputMessage(r, problem))), false
 	}
 	verb, args := splitVerb(text)
 	if verb == "" {
@@ -268,15 +384,20 @@ func (rt *Router) dispatch(ctx context.Context, caller Caller, channelID, raw st
 			cmd, _ = rt.Lookup("quartier")
 			verb, args = cmd.Verb(r.Lang), text
 		} else {
-			return rt.unknownVerb(ctx, r, verb)
+			return rt.unknownVerb(ctx, r, verb), false
 		}
 	}
 	r.Command, r.Verb, r.Args = cmd, verb, args
+	if r.Shared && !cmd.Shareable() {
+		// Only a forged click gets here: Relais offers no share button for it.
+		rt.opts.Logger.WarnContext(ctx, "share refused", "command", cmd.Name, "user", c.caller.SlackUserID)
+		return fit(r, textReply(r.T("share.refused"))), false
+	}
 	reply, err := rt.run(ctx, r)
 	if err != nil {
-		reply = rt.errorReply(ctx, r, err)
+		return fit(r, rt.errorReply(ctx, r, err)), false
 	}
-	return fit(r, reply)
+	return fit(r, reply), true
 }
 
 func inputMessage(r *Request, p inputProblem) string {
@@ -297,6 +418,9 @@ func (rt *Router) errorReply(ctx context.Context, r *Request, err error) Reply {
 		return textReply(r.T("error.forbidden", r.Verb))
 	case errors.Is(err, domain.ErrNotFound):
 		return textReply(r.T("error.not_found"))
+	case store.IsUnavailable(err):
+		rt.opts.Logger.ErrorContext(ctx, "database unreachable", "command", r.Command.Name, "err", err)
+		return textReply(r.T("error.database"))
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		rt.opts.Logger.WarnContext(ctx, "command timed out", "command", r.Command.Name, "err", err)
 		return textReply(r.T("error.timeout"))

@@ -50,12 +50,12 @@ func (rt *Router) search(ctx context.Context, r *Request) (Reply, error) {
 	}
 	if len(hits) == 0 {
 		msg := r.T("search.none", esc(r.Args))
-		if r.Role == domain.RoleGuest {
+		if r.ReaderRole() == domain.RoleGuest {
 			msg += "\n" + r.T("search.guest_scope")
 		}
 		blocks = append(blocks, section(msg))
 		plain = append(plain, msg)
-	} else if r.Role == domain.RoleGuest {
+	} else if r.ReaderRole() == domain.RoleGuest {
 		blocks = append(blocks, contextBlock(r.T("search.guest_scope")))
 	}
 	total := r.Page*searchPerPage + len(hits)

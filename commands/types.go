@@ -20,12 +20,30 @@ type Invocation struct {
 	Text string
 }
 
+// Surface says who else sees the message whose button was clicked. The zero
+// value is SurfaceShared: a transport that cannot tell is taken to be
+// showing the message to others.
+type Surface int
+
+const (
+	// SurfaceShared is a message other people see (a channel message, a
+	// group DM): it only ever shows what the whole partnership may read.
+	SurfaceShared Surface = iota
+	// SurfacePrivate is seen by the clicker alone: an ephemeral message, a
+	// view (modal, App Home), Relais' one-to-one DM with the clicker, or the
+	// console.
+	SurfacePrivate
+)
+
 // ActionInvocation is a click on a button Relais put in a reply.
 type ActionInvocation struct {
 	Caller    Caller
 	ChannelID string
 	ActionID  string
 	Value     string
+	// Surface is where the clicked message is, as the transport knows it
+	// from Slack's own payload; never from a value Relais put in the button.
+	Surface Surface
 }
 
 // Reply is what a handler answers. Handlers never talk to Slack: the transport
@@ -38,7 +56,8 @@ type Reply struct {
 	// InChannel makes the reply visible to the whole channel instead of only
 	// to the caller.
 	InChannel bool
-	// ReplaceOriginal replaces the message whose button was clicked (pagination).
+	// ReplaceOriginal replaces the message whose button was clicked
+	// (pagination), for everyone who sees that message.
 	ReplaceOriginal bool
 }
 

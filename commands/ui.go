@@ -3,6 +3,7 @@ package commands
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,31 +60,50 @@ func pager(r *Request, total, perPage int) []slack.Block {
 	blocks := []slack.Block{contextBlock(r.T("page.position", r.Page+1, pages))}
 	var buttons []slack.BlockElement
 	if r.Page > 0 {
-		buttons = append(buttons, blockkit.Button(ActionPage+":prev", r.T("page.previous"), encodeActionValue(r.Page-1, r.CommandText())))
+		buttons = append(buttons, blockkit.Button(ActionPage+":prev", r.T("page.previous"), r.buttonValue(r.Page-1)))
 	}
 	if r.Page+1 < pages {
-		buttons = append(buttons, blockkit.Button(ActionPage+":next", r.T("page.next"), encodeActionValue(r.Page+1, r.CommandText())))
+		buttons = append(buttons, blockkit.Button(ActionPage+":next", r.T("page.next"), r.buttonValue(r.Page+1)))
 	}
 	return append(blocks, blockkit.Actions("pic_pager", buttons...))
 }
 
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 
-// fit finishes every reply: a share button on private answers, who shared on
-// shared ones, and Slack's limits enforced.
+// fit finishes every reply: a share button on private answers that have a
+// partnership view, who shared on shared ones, and Slack's limits enforced.
 func fit(r *Request, reply Reply) Reply {
-	if r.Command != nil && r.Command.Name != "langue" && len(reply.Blocks) > 1 {
+	if r.Command != nil && r.Command.Shareable() && len(reply.Blocks) > 1 {
 		if r.Shared {
-			if slackUserID.MatchString(r.Caller.SlackUserID) {
-				reply.Blocks = append(reply.Blocks, contextBlock(r.T("share.by", r.Caller.SlackUserID)))
+			if slackUserID.MatchString(r.SharedBy) {
+				reply.Blocks = append(reply.Blocks, contextBlock(r.T("share.by", r.SharedBy)))
 			}
-		} else if len(r.CommandText()) < blockkit.MaxButtonValue-16 {
+		} else if value := r.buttonValue(r.Page); len(value) <= blockkit.MaxButtonValue {
 			reply.Blocks = append(reply.Blocks, blockkit.Actions("pic_share",
-				blockkit.Button(ActionShare, r.T("share.button"), encodeActionValue(r.Page, r.CommandText()))))
+				blockkit.Button(ActionShare, r.T("share.button"), value)))
 		}
 	}
 	reply.Text, reply.Blocks = blockkit.Fit(neutralize(reply.Text), reply.Blocks, r.T("reply.cut"))
 	return reply
+}
+
+// renewBlockIDs gives every block of a reply that replaces a message a new
+// block_id: Slack asks for it, and keeps the old blocks' state otherwise.
+func renewBlockIDs(blocks []slack.Block) {
+	suffix := "." + strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	for i, b := range blocks {
+		id := b.ID()
+		if id == "" {
+			id = "b" + strconv.Itoa(i)
+		}
+		if base, _, found := strings.Cut(id, "."); found {
+			id = base
+		}
+		if len(id) > blockkit.MaxBlockID-len(suffix) {
+			id = id[:blockkit.MaxBlockID-len(suffix)]
+		}
+		blockkit.SetBlockID(b, id+suffix)
+	}
 }
 
 // neutralize makes the plain-text fallback safe: Slack formats a message's

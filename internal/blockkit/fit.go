@@ -168,13 +168,15 @@ func dedupeBlockIDs(bs []slack.Block) {
 			continue
 		}
 		if seen[id] {
-			setBlockID(b, "")
+			SetBlockID(b, "")
 		}
 		seen[id] = true
 	}
 }
 
-func setBlockID(b slack.Block, id string) {
+// SetBlockID sets the block_id of the block types Relais builds (header,
+// section, context, actions, divider); other types are left as they are.
+func SetBlockID(b slack.Block, id string) {
 	switch b := b.(type) {
 	case *slack.HeaderBlock:
 		b.BlockID = id

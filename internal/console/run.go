@@ -71,6 +71,9 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, handler commands.Hand
 		w.write(welcome)
 	}
 	var choices []Choice
+	// surface is where the last reply sits: a shared one is the channel's,
+	// and its buttons act as they would on a channel message in Slack.
+	surface := commands.SurfacePrivate
 	for {
 		if opts.Interactive {
 			w.write(opts.Prompt)
@@ -110,12 +113,17 @@ func Run(ctx context.Context, in io.Reader, out io.Writer, handler commands.Hand
 				continue
 			}
 			c := choices[n-1]
-			reply = handler.Action(ctx, commands.ActionInvocation{Caller: opts.Caller, ChannelID: opts.ChannelID, ActionID: c.ActionID, Value: c.Value})
+			reply = handler.Action(ctx, commands.ActionInvocation{Caller: opts.Caller, ChannelID: opts.ChannelID,
+				ActionID: c.ActionID, Value: c.Value, Surface: surface})
 		default:
 			reply = handler.Command(ctx, commands.Invocation{Caller: opts.Caller, ChannelID: opts.ChannelID, Text: stripCommand(cmd)})
 		}
 		if w.err == nil {
 			choices, w.err = Render(w.w, reply, opts.Color)
+			surface = commands.SurfacePrivate
+			if reply.InChannel {
+				surface = commands.SurfaceShared
+			}
 		}
 	}
 }

@@ -108,7 +108,7 @@ func TestRunClicksNumberedButtons(t *testing.T) {
 	if len(h.actions) != 2 {
 		t.Fatalf("actions = %+v", h.actions)
 	}
-	want0 := commands.ActionInvocation{Caller: caller, ActionID: "page:next", Value: "p2"}
+	want0 := commands.ActionInvocation{Caller: caller, ActionID: "page:next", Value: "p2", Surface: commands.SurfacePrivate}
 	if h.actions[0] != want0 {
 		t.Errorf("action = %+v, want %+v", h.actions[0], want0)
 	}

@@ -92,6 +92,7 @@ func actionsFromCallback(ic slack.InteractionCallback) (acts []commands.ActionIn
 	if channel == "" {
 		channel = ic.Container.ChannelID
 	}
+	surface := surfaceOf(ic)
 	for _, a := range ic.ActionCallback.BlockActions {
 		if a == nil {
 			continue
@@ -106,7 +107,19 @@ func actionsFromCallback(ic slack.InteractionCallback) (acts []commands.ActionIn
 			ChannelID: channel,
 			ActionID:  a.ActionID,
 			Value:     value,
+			Surface:   surface,
 		})
 	}
 	return acts, true, nil
+}
+
+// surfaceOf tells, from Slack's own payload, whether the clicked message is
+// seen by the clicker alone: an ephemeral message or a view. Anything else,
+// a DM included (it may be a group's, or two people's with Relais' reply
+// shared in it), is a message others see.
+func surfaceOf(ic slack.InteractionCallback) commands.Surface {
+	if ic.Container.IsEphemeral || ic.Container.Type == "view" || ic.View.ID != "" {
+		return commands.SurfacePrivate
+	}
+	return commands.SurfaceShared
 }

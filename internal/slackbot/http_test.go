@@ -213,7 +213,8 @@ func TestInteractionRepliesThroughResponseURL(t *testing.T) {
 	if len(acts) != 3 {
 		t.Fatalf("actions = %+v", acts)
 	}
-	want := commands.ActionInvocation{Caller: commands.Caller{SlackUserID: "U7", TeamID: slackfake.TeamID}, ChannelID: "C7", ActionID: "page_next", Value: "2"}
+	want := commands.ActionInvocation{Caller: commands.Caller{SlackUserID: "U7", TeamID: slackfake.TeamID}, ChannelID: "C7", ActionID: "page_next", Value: "2",
+		Surface: commands.SurfacePrivate}
 	if acts[0] != want && acts[1] != want {
 		t.Errorf("actions = %+v, want one %+v", acts, want)
 	}

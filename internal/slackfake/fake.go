@@ -100,6 +100,9 @@ type Server struct {
 	nextID   int
 	ts       int64
 	sock     socketState
+	// messages and origins model what people see (messages.go).
+	messages []*Message
+	origins  map[string]responseOrigin
 }
 
 // New starts a fake Slack on 127.0.0.1.
@@ -343,6 +346,14 @@ func (s *Server) serveResponse(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid_payload", http.StatusBadRequest)
 		return
 	}
+	s.mu.Lock()
+	err = s.applyResponseLocked(r.URL.Path, c.JSON)
+	s.notifyLocked()
+	s.mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
 	_, _ = io.WriteString(w, "ok")
 }
 
@@ -398,10 +409,9 @@ func (s *Server) answer(method string, c Call) obj {
 		if c.Param("text") == "" && c.Param("blocks") == "" {
 			return slackError("no_text")
 		}
-		s.ts++
-		ts := strconv.FormatInt(s.ts, 10) + ".000100"
-		return obj{"ok": true, "channel": c.Param("channel"), "ts": ts,
-			"message": obj{"type": "message", "text": c.Param("text"), "ts": ts, "bot_id": "B0BOT"}}
+		m := s.postMessageLocked(c)
+		return obj{"ok": true, "channel": m.Channel, "ts": m.TS,
+			"message": obj{"type": "message", "text": m.Text, "ts": m.TS, "bot_id": "B0BOT"}}
 	case "chat.postEphemeral":
 		if c.Param("channel") == "" || c.Param("user") == "" {
 			return slackError("channel_not_found")

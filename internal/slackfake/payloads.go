@@ -113,6 +113,9 @@ type BlockAction struct {
 	Value       string
 	ResponseURL string
 	MessageTS   string
+	// InChannel says the clicked message is one everyone in the channel
+	// sees (container.is_ephemeral false); by default it is ephemeral.
+	InChannel bool
 }
 
 // JSON is the block_actions interaction payload Slack sends.
@@ -140,7 +143,7 @@ func (a BlockAction) JSON() json.RawMessage {
 		"team":       obj{"id": a.TeamID, "domain": "fake"},
 		"user":       obj{"id": a.UserID, "username": "someone", "name": "someone", "team_id": a.TeamID},
 		"container": obj{"type": "message", "message_ts": a.MessageTS, "channel_id": a.ChannelID,
-			"is_ephemeral": true},
+			"is_ephemeral": !a.InChannel},
 		"channel":      obj{"id": a.ChannelID, "name": "general"},
 		"message":      obj{"type": "message", "ts": a.MessageTS, "text": "…", "bot_id": "B0BOT"},
 		"response_url": a.ResponseURL,
