@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,13 +20,22 @@ const (
 	maxReconnectDelay   = time.Minute
 )
 
+// socketConnections is how many Socket Mode connections Relais keeps open.
+// Slack refreshes a connection every few hours by sending it "disconnect",
+// after which it sends that connection no more envelopes; slack-go then
+// closes it and opens a replacement. While that happens the other connection
+// takes the envelopes, so none is lost (Slack allows 10 per app and spreads
+// envelopes over them).
+const socketConnections = 2
+
 // RunSocketMode receives Slack's requests over Socket Mode until ctx is done,
 // then waits (at most cfg.HandlerTimeout) for replies in flight and returns
 // nil. It returns an error at once when a token is missing.
 //
-// slack-go reconnects by itself when Slack asks (disconnect) or the connection
-// drops, and retries failed connection attempts with backoff; its RunContext
-// only returns on a fatal error (revoked or invalid token) or when ctx is done.
+// It keeps socketConnections connections, each a slack-go client. slack-go
+// reconnects by itself when Slack asks (disconnect) or the connection drops,
+// and retries failed connection attempts with backoff; its RunContext only
+// returns on a fatal error (revoked or invalid token) or when ctx is done.
 // RunSocketMode keeps trying after such an error, with backoff, logging each
 // failure: a token fixed in Slack's settings then needs no restart.
 func RunSocketMode(ctx context.Context, cfg Config, h commands.Handler, dedup EventDeduper, events EventHandler, logger *slog.Logger) error {
@@ -33,30 +43,23 @@ func RunSocketMode(ctx context.Context, cfg Config, h commands.Handler, dedup Ev
 		return errors.New("slackbot: Socket Mode needs an app-level token (xapp-…) and a bot token (xoxb-…)")
 	}
 	c := newCore(cfg, h, dedup, events, logger)
-	smc := socketmode.New(NewClient(c.cfg, c.logger))
-	s := &socketRunner{core: c, smc: smc}
+	api := NewClient(c.cfg, c.logger)
+	s := &socketRunner{core: c, events: make(chan linkEvent)}
+	for i := range socketConnections {
+		s.links = append(s.links, &socketLink{core: c, smc: socketmode.New(api), number: i + 1})
+	}
 
 	consumed := make(chan struct{})
 	go func() {
 		defer close(consumed)
 		s.consume(ctx)
 	}()
-
-	delay := firstReconnectDelay
-	for {
-		err := smc.RunContext(ctx)
-		if ctx.Err() != nil {
-			break
-		}
-		if s.connected.Swap(false) {
-			delay = firstReconnectDelay
-		}
-		c.logger.Error("slack: Socket Mode stopped; reconnecting", "error", err, "in", delay)
-		if c.cfg.Sleep(ctx, delay) != nil {
-			break
-		}
-		delay = min(2*delay, maxReconnectDelay)
+	var running sync.WaitGroup
+	for _, l := range s.links {
+		running.Go(func() { s.forward(ctx, l) })
+		running.Go(func() { l.keepConnected(ctx) })
 	}
+	running.Wait()
 	<-consumed
 
 	wctx, cancel := context.WithTimeout(context.Background(), c.cfg.HandlerTimeout)
@@ -67,58 +70,121 @@ func RunSocketMode(ctx context.Context, cfg Config, h commands.Handler, dedup Ev
 	return nil
 }
 
+// socketRunner gathers the events of every connection into one consume loop.
 type socketRunner struct {
-	core *core
-	smc  *socketmode.Client
+	core   *core
+	links  []*socketLink
+	events chan linkEvent
+}
+
+// socketLink is one Socket Mode connection, reopened whenever it ends.
+type socketLink struct {
+	core   *core
+	smc    *socketmode.Client
+	number int // for logs
 	// connected is set when a connection opens, so the reconnect backoff
 	// restarts from its minimum after a connection that worked.
 	connected atomic.Bool
 }
 
-// consume reads the client's events until ctx is done. It never blocks on a
-// handler: slack-go stalls its reader when the Events channel is full.
-func (s *socketRunner) consume(ctx context.Context) {
-	log := s.core.logger
+// linkEvent is an event with the connection it came from, which must carry
+// its acknowledgement.
+type linkEvent struct {
+	link *socketLink
+	evt  socketmode.Event
+}
+
+// keepConnected runs l's slack-go client until ctx is done, starting it again
+// with backoff after a fatal error.
+func (l *socketLink) keepConnected(ctx context.Context) {
+	delay := firstReconnectDelay
 	for {
-		var evt socketmode.Event
+		err := l.smc.RunContext(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if l.connected.Swap(false) {
+			delay = firstReconnectDelay
+		}
+		l.core.logger.Error("slack: Socket Mode stopped; reconnecting", "connection", l.number, "error", err, "in", delay)
+		if l.core.cfg.Sleep(ctx, delay) != nil {
+			return
+		}
+		delay = min(2*delay, maxReconnectDelay)
+	}
+}
+
+// forward passes l's events to the consume loop until ctx is done.
+func (s *socketRunner) forward(ctx context.Context, l *socketLink) {
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case evt = <-s.smc.Events:
+		case evt := <-l.smc.Events:
+			select {
+			case s.events <- linkEvent{link: l, evt: evt}:
+			case <-ctx.Done():
+				return
+			}
 		}
+	}
+}
+
+// consume reads the connections' events until ctx is done. It never blocks
+// on a handler: slack-go stalls its reader when the Events channel is full.
+func (s *socketRunner) consume(ctx context.Context) {
+	log := s.core.logger
+	for {
+		var le linkEvent
+		select {
+		case <-ctx.Done():
+			return
+		case le = <-s.events:
+		}
+		l, evt := le.link, le.evt
 		switch evt.Type {
 		case socketmode.EventTypeConnecting:
-			log.Debug("slack: Socket Mode connecting")
+			log.Debug("slack: Socket Mode connecting", "connection", l.number)
 		case socketmode.EventTypeConnected:
-			s.connected.Store(true)
-			log.Info("slack: Socket Mode connected")
+			l.connected.Store(true)
+			log.Info("slack: Socket Mode connected", "connection", l.number)
 		case socketmode.EventTypeHello:
-			log.Debug("slack: Socket Mode hello")
+			log.Debug("slack: Socket Mode hello", "connection", l.number)
 		case socketmode.EventTypeConnectionError:
-			attrs := []any{}
+			attrs := []any{"connection", l.number}
 			if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
 				attrs = append(attrs, "attempt", e.Attempt, "backoff", e.Backoff, "error", e.ErrorObj)
 			}
 			log.Warn("slack: Socket Mode connection failed", attrs...)
 		case socketmode.EventTypeInvalidAuth:
 			log.Error("slack: Socket Mode token refused")
-		case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
-			log.Warn("slack: Socket Mode transport error", "type", string(evt.Type))
+		case socketmode.EventTypeErrorWriteFailed:
+			// An ack written as its connection was being replaced: slack-go
+			// sends it again on the connection that follows.
+			if f, ok := evt.Data.(*socketmode.ErrorWriteFailed); ok && f.Response != nil && f.Response.EnvelopeID != "" {
+				log.Warn("slack: Socket Mode ack not written; sending it again", "connection", l.number, "error", f.Cause)
+				resend := socketmode.Response{EnvelopeID: f.Response.EnvelopeID, Payload: f.Response.Payload}
+				s.core.detached(ctx, func(context.Context) { l.send(ctx, resend) })
+				continue
+			}
+			log.Warn("slack: Socket Mode transport error", "connection", l.number, "type", string(evt.Type))
+		case socketmode.EventTypeIncomingError:
+			log.Warn("slack: Socket Mode transport error", "connection", l.number, "type", string(evt.Type))
 		case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive,
 			socketmode.EventTypeEventsAPI, socketmode.EventTypeErrorBadMessage:
 			// Acks and handlers run aside: an ack waits for the connection's
 			// writer, and a handler for its budget. Acks use ctx, so they stop
 			// at shutdown; handlers get a detached context from core.
-			s.core.detached(ctx, func(context.Context) { s.envelope(ctx, evt) })
+			s.core.detached(ctx, func(context.Context) { l.envelope(ctx, evt) })
 		default:
-			log.Debug("slack: Socket Mode event ignored", "type", string(evt.Type))
+			log.Debug("slack: Socket Mode event ignored", "connection", l.number, "type", string(evt.Type))
 		}
 	}
 }
 
 // envelope handles one request from Slack, through the same functions as the
 // HTTP receiver.
-func (s *socketRunner) envelope(ctx context.Context, evt socketmode.Event) {
+func (s *socketLink) envelope(ctx context.Context, evt socketmode.Event) {
 	if evt.Type == socketmode.EventTypeErrorBadMessage {
 		s.badMessage(ctx, evt)
 		return
@@ -144,7 +210,7 @@ func (s *socketRunner) envelope(ctx context.Context, evt socketmode.Event) {
 
 // slashCommand answers within the ack when Slack accepts a payload, exactly
 // as the HTTP receiver does.
-func (s *socketRunner) slashCommand(ctx context.Context, req socketmode.Request, sc slack.SlashCommand) {
+func (s *socketLink) slashCommand(ctx context.Context, req socketmode.Request, sc slack.SlashCommand) {
 	inv, err := invocationFromSlash(sc)
 	if err != nil {
 		s.core.logger.Warn("slack: malformed slash command", "reason", err.Error())
@@ -172,7 +238,7 @@ func (s *socketRunner) slashCommand(ctx context.Context, req socketmode.Request,
 // eventsAPI runs the HTTP receiver's event path on the envelope's payload.
 // An envelope is acknowledged unless the event could not be recorded: Slack
 // then redelivers it, as it does after an HTTP 503.
-func (s *socketRunner) eventsAPI(ctx context.Context, envelopeID string, payload []byte) {
+func (s *socketLink) eventsAPI(ctx context.Context, envelopeID string, payload []byte) {
 	if _, err := s.core.event(ctx, payload); err != nil {
 		if errors.Is(err, errUnavailable) {
 			return
@@ -184,7 +250,7 @@ func (s *socketRunner) eventsAPI(ctx context.Context, envelopeID string, payload
 
 // badMessage handles envelopes slack-go could not parse, notably events of a
 // type it does not know: they must still be acknowledged, or Slack retries.
-func (s *socketRunner) badMessage(ctx context.Context, evt socketmode.Event) {
+func (s *socketLink) badMessage(ctx context.Context, evt socketmode.Event) {
 	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
 	if !ok {
 		return
@@ -202,8 +268,12 @@ func (s *socketRunner) badMessage(ctx context.Context, evt socketmode.Event) {
 	s.ack(ctx, req.EnvelopeID, nil)
 }
 
-func (s *socketRunner) ack(ctx context.Context, envelopeID string, payload any) {
-	if err := s.smc.AckCtx(ctx, envelopeID, payload); err != nil {
+func (s *socketLink) ack(ctx context.Context, envelopeID string, payload any) {
+	s.send(ctx, socketmode.Response{EnvelopeID: envelopeID, Payload: payload})
+}
+
+func (s *socketLink) send(ctx context.Context, res socketmode.Response) {
+	if err := s.smc.SendCtx(ctx, res); err != nil {
 		s.core.logger.Error("slack: envelope not acknowledged", "error", err)
 	}
 }

@@ -3,6 +3,8 @@ package slackbot
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,9 +57,15 @@ func TestSocketMode(t *testing.T) {
 	}}
 	startSocketMode(t, testConfig(fake, &sleeps{}), h, testdb.New(t), events)
 
-	fake.WaitConnection(t, 1)
-	if calls := fake.Calls("apps.connections.open"); len(calls) != 1 || calls[0].Token != fake.AppToken() {
-		t.Fatalf("apps.connections.open calls = %+v", calls)
+	fake.WaitUsableConnections(t, socketConnections)
+	calls := fake.Calls("apps.connections.open")
+	if len(calls) != socketConnections {
+		t.Fatalf("%d apps.connections.open calls, want %d", len(calls), socketConnections)
+	}
+	for _, c := range calls {
+		if c.Token != fake.AppToken() {
+			t.Fatalf("apps.connections.open with token %q", c.Token)
+		}
 	}
 
 	// A slash command is answered in its ack.
@@ -94,9 +102,9 @@ func TestSocketMode(t *testing.T) {
 	fake.Push(t, slackfake.EventsAPIEnvelope("env-ev-unknown", slackfake.EventCallback("Ev0SOCKET2", map[string]any{"type": "brand_new_event"}), 0))
 	fake.WaitAck(t, "env-ev-unknown")
 
-	// The connection drops: the client reconnects and handles the next envelope.
-	fake.DropConnection(t)
-	fake.WaitConnection(t, 2)
+	// Every connection drops: the client reconnects and handles the next envelope.
+	fake.DropConnections(t)
+	fake.WaitUsableConnections(t, socketConnections)
 	fake.Push(t, slackfake.SlashCommandEnvelope("env-cmd-2", slackfake.SlashCommand{Text: "encore"}))
 	if m := ackMessage(t, fake.WaitAck(t, "env-cmd-2")); m["text"] != "commande: encore" {
 		t.Errorf("ack after reconnect = %v", m)
@@ -104,7 +112,8 @@ func TestSocketMode(t *testing.T) {
 
 	// Slack's own "disconnect" (connection refresh) is followed by a new connection too.
 	fake.RequestDisconnect(t)
-	fake.WaitConnection(t, 3)
+	fake.WaitConnection(t, 2*socketConnections+1)
+	fake.WaitUsableConnections(t, socketConnections)
 	fake.Push(t, slackfake.SlashCommandEnvelope("env-cmd-3", slackfake.SlashCommand{Text: "3"}))
 	fake.WaitAck(t, "env-cmd-3")
 
@@ -243,5 +252,55 @@ func TestSocketModeEventStoreDown(t *testing.T) {
 	}
 	if events.count() != 0 {
 		t.Error("event handled although it could not be recorded")
+	}
+}
+
+// While Slack refreshes a connection (disconnect, then no more envelopes on
+// it), commands keep arriving on the other one: a burst with a refresh in the
+// middle is answered in full, each command once.
+func TestSocketModeRefreshLosesNoCommand(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{})
+	fake.SetRefreshGrace(100 * time.Millisecond)
+	h := &testHandler{}
+	startSocketMode(t, testConfig(fake, &sleeps{}), h, nil, nil)
+	fake.WaitUsableConnections(t, socketConnections)
+
+	const burst = 50
+	half, refreshed := make(chan struct{}), make(chan struct{})
+	pushed := make(chan struct{})
+	go func() {
+		defer close(pushed)
+		for i := range burst {
+			if i == burst/2 {
+				close(half)
+				<-refreshed
+			}
+			fake.Push(t, slackfake.SlashCommandEnvelope(fmt.Sprintf("env-burst-%d", i), slackfake.SlashCommand{Text: strconv.Itoa(i)}))
+		}
+	}()
+	<-half
+	fake.RequestDisconnect(t)
+	close(refreshed)
+	<-pushed
+
+	if lost := fake.DispatchFailures(); len(lost) != 0 {
+		t.Fatalf("%d envelope(s) lost during the refresh: %v", len(lost), lost)
+	}
+	for i := range burst {
+		id := fmt.Sprintf("env-burst-%d", i)
+		if m := ackMessage(t, fake.WaitAck(t, id)); m["text"] != "commande: "+strconv.Itoa(i) {
+			t.Errorf("%s: ack = %v", id, m)
+		}
+	}
+	// The refreshed connection is replaced; by then every ack is in.
+	fake.WaitConnection(t, socketConnections+1)
+	fake.WaitUsableConnections(t, socketConnections)
+	for i := range burst {
+		if n := fake.AckCount(fmt.Sprintf("env-burst-%d", i)); n != 1 {
+			t.Errorf("env-burst-%d acknowledged %d times", i, n)
+		}
+	}
+	if n := len(h.invocations()); n != burst {
+		t.Errorf("handler called %d times, want %d", n, burst)
 	}
 }

@@ -27,26 +27,52 @@ type Ack struct {
 	Payload    json.RawMessage `json:"payload,omitempty"`
 }
 
+// DefaultRefreshGrace is how long a connection told to disconnect stays open
+// before the fake closes it, unless SetRefreshGrace says otherwise.
+const DefaultRefreshGrace = 10 * time.Second
+
+// socketState models Slack's side of Socket Mode: an app may hold several
+// connections; envelopes are spread over those that are open and not being
+// refreshed, and one pushed when there is none is lost.
 type socketState struct {
-	conns   []*wsConn // every connection ever opened, in order
-	current *wsConn
-	acks    map[string]Ack
+	conns []*wsConn // every connection ever opened, in order
+	// acks holds the last ack of each envelope, ackLog all of them in order.
+	acks   map[string]Ack
+	ackLog []Ack
+	// dispatchFailures are the envelopes pushed while no connection could
+	// take them (the user sees "dispatch_failed").
+	dispatchFailures []string
+	next             int           // round-robin over usable connections
+	grace            time.Duration // 0: DefaultRefreshGrace
 }
 
 type wsConn struct {
-	conn *websocket.Conn
-	wmu  sync.Mutex // gorilla allows one concurrent writer
+	number int // 1-based, in opening order
+	conn   *websocket.Conn
+	// wmu serialises writes (gorilla allows one writer) and makes "is it
+	// still usable" and the write one step, so nothing follows a disconnect.
+	wmu  sync.Mutex
 	done chan struct{}
-	// ready is set once hello is sent; guarded by Server.mu.
-	ready bool
+	// Guarded by Server.mu.
+	ready      bool // hello sent
+	refreshing bool // disconnect sent: no more envelopes
+	closed     bool
+}
+
+// writeJSONLocked writes v; c.wmu must be held.
+func (c *wsConn) writeJSONLocked(v any) error {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	return c.conn.WriteJSON(v)
 }
 
 func (c *wsConn) writeJSON(v any) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_ = c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	return c.conn.WriteJSON(v)
+	return c.writeJSONLocked(v)
 }
+
+// usable reports whether Slack would send an envelope to c; s.mu must be held.
+func (c *wsConn) usable() bool { return c.ready && !c.refreshing && !c.closed }
 
 var upgrader = websocket.Upgrader{
 	// slack-go dials with Origin: https://api.slack.com; a fake has no
@@ -59,18 +85,22 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Upgrade has answered
 	}
-	c := &wsConn{conn: conn, done: make(chan struct{})}
 	s.mu.Lock()
+	c := &wsConn{number: len(s.sock.conns) + 1, conn: conn, done: make(chan struct{})}
 	s.sock.conns = append(s.sock.conns, c)
-	s.sock.current = c
-	n := len(s.sock.conns)
+	open := 0
+	for _, o := range s.sock.conns {
+		if !o.closed {
+			open++
+		}
+	}
 	s.mu.Unlock()
 
 	// Hello first, as Slack does, before the connection counts as open.
 	_ = c.writeJSON(map[string]any{
-		"type": "hello", "num_connections": 1,
+		"type": "hello", "num_connections": open,
 		"connection_info": map[string]any{"app_id": "A0FAKE"},
-		"debug_info":      map[string]any{"host": fmt.Sprintf("fake-%d", n), "approximate_connection_time": 18060},
+		"debug_info":      map[string]any{"host": fmt.Sprintf("fake-%d", c.number), "approximate_connection_time": 18060},
 	})
 	s.mu.Lock()
 	c.ready = true
@@ -82,9 +112,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		close(c.done)
 		conn.Close()
 		s.mu.Lock()
-		if s.sock.current == c {
-			s.sock.current = nil
-		}
+		c.closed = true
 		s.notifyLocked()
 		s.mu.Unlock()
 	}()
@@ -99,6 +127,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 		s.sock.acks[a.EnvelopeID] = a
+		s.sock.ackLog = append(s.sock.ackLog, a)
 		s.notifyLocked()
 		s.mu.Unlock()
 	}
@@ -128,6 +157,14 @@ func (s *Server) closeSockets() {
 	}
 }
 
+// SetRefreshGrace sets how long a connection stays open after its
+// "disconnect" (RequestDisconnect) before the fake closes it.
+func (s *Server) SetRefreshGrace(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sock.grace = d
+}
+
 // Connections is how many Socket Mode connections were opened so far.
 func (s *Server) Connections() int {
 	s.mu.Lock()
@@ -135,28 +172,81 @@ func (s *Server) Connections() int {
 	return len(s.sock.conns)
 }
 
-// WaitConnection waits until the n-th connection (1-based) is open and has
-// been sent its hello.
+// usableLocked returns the connections that envelopes may go to.
+func (s *Server) usableLocked() []*wsConn {
+	var out []*wsConn
+	for _, c := range s.sock.conns {
+		if c.usable() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// WaitConnection waits until the n-th connection (1-based, in opening order)
+// has been sent its hello; it may have closed since.
 func (s *Server) WaitConnection(t testing.TB, n int) {
 	t.Helper()
 	s.waitFor(t, fmt.Sprintf("Socket Mode connection #%d", n), func() bool {
-		c := s.sock.current
-		return len(s.sock.conns) >= n && c == s.sock.conns[n-1] && c.ready
+		return len(s.sock.conns) >= n && s.sock.conns[n-1].ready
 	})
 }
 
-// Push sends env over the current connection.
-func (s *Server) Push(t testing.TB, env Envelope) {
+// WaitUsableConnections waits until at least n connections can take
+// envelopes (open, hello sent, not being refreshed).
+func (s *Server) WaitUsableConnections(t testing.TB, n int) {
 	t.Helper()
+	s.waitFor(t, fmt.Sprintf("%d usable Socket Mode connection(s)", n), func() bool {
+		return len(s.usableLocked()) >= n
+	})
+}
+
+// Push sends env over one of the usable connections, in turn, as Slack
+// spreads envelopes. With none, env is lost and recorded as a dispatch
+// failure; Push then reports false.
+func (s *Server) Push(t testing.TB, env Envelope) bool {
+	t.Helper()
+	for {
+		s.mu.Lock()
+		usable := s.usableLocked()
+		if len(usable) == 0 {
+			s.sock.dispatchFailures = append(s.sock.dispatchFailures, env.EnvelopeID)
+			s.notifyLocked()
+			s.mu.Unlock()
+			t.Logf("slackfake: no usable Socket Mode connection: %s lost", env.EnvelopeID)
+			return false
+		}
+		c := usable[s.sock.next%len(usable)]
+		s.sock.next++
+		s.mu.Unlock()
+
+		c.wmu.Lock()
+		s.mu.Lock()
+		still := c.usable()
+		s.mu.Unlock()
+		if !still {
+			c.wmu.Unlock()
+			continue // refreshed or closed meanwhile: choose again
+		}
+		err := c.writeJSONLocked(env)
+		c.wmu.Unlock()
+		if err != nil {
+			s.mu.Lock()
+			s.sock.dispatchFailures = append(s.sock.dispatchFailures, env.EnvelopeID)
+			s.notifyLocked()
+			s.mu.Unlock()
+			t.Logf("slackfake: push %s: %v", env.EnvelopeID, err)
+			return false
+		}
+		return true
+	}
+}
+
+// DispatchFailures returns the envelopes Push could not deliver.
+func (s *Server) DispatchFailures() []string {
 	s.mu.Lock()
-	c := s.sock.current
-	s.mu.Unlock()
-	if c == nil {
-		t.Fatalf("slackfake: no Socket Mode connection to push %s to", env.EnvelopeID)
-	}
-	if err := c.writeJSON(env); err != nil {
-		t.Fatalf("slackfake: push %s: %v", env.EnvelopeID, err)
-	}
+	defer s.mu.Unlock()
+	return append([]string(nil), s.sock.dispatchFailures...)
 }
 
 // WaitAck waits for the acknowledgement of envelopeID.
@@ -179,31 +269,107 @@ func (s *Server) Acked(envelopeID string) bool {
 	return ok
 }
 
-// DropConnection closes the current connection abruptly, without a close
-// frame, as a network failure would.
+// AckCount is how many times envelopeID was acknowledged.
+func (s *Server) AckCount(envelopeID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, a := range s.sock.ackLog {
+		if a.EnvelopeID == envelopeID {
+			n++
+		}
+	}
+	return n
+}
+
+// newestOpenLocked is the most recently opened connection still open.
+func (s *Server) newestOpenLocked() *wsConn {
+	for i := len(s.sock.conns) - 1; i >= 0; i-- {
+		if c := s.sock.conns[i]; c.ready && !c.closed {
+			return c
+		}
+	}
+	return nil
+}
+
+// DropConnection closes the most recently opened connection abruptly,
+// without a close frame, as a network failure would.
 func (s *Server) DropConnection(t testing.TB) {
 	t.Helper()
 	s.mu.Lock()
-	c := s.sock.current
+	c := s.newestOpenLocked()
 	s.mu.Unlock()
 	if c == nil {
 		t.Fatalf("slackfake: no Socket Mode connection to drop")
 	}
 	c.conn.Close()
-	s.waitFor(t, "dropped connection to close", func() bool { return s.sock.current != c })
+	s.waitFor(t, "dropped connection to close", func() bool { return c.closed })
 }
 
-// RequestDisconnect sends Slack's "disconnect" message (connection refresh).
-func (s *Server) RequestDisconnect(t testing.TB) {
+// DropConnections closes every open connection abruptly.
+func (s *Server) DropConnections(t testing.TB) {
 	t.Helper()
 	s.mu.Lock()
-	c := s.sock.current
+	var open []*wsConn
+	for _, c := range s.sock.conns {
+		if !c.closed {
+			open = append(open, c)
+		}
+	}
 	s.mu.Unlock()
-	if c == nil {
-		t.Fatalf("slackfake: no Socket Mode connection")
+	for _, c := range open {
+		c.conn.Close()
 	}
-	if err := c.writeJSON(map[string]any{"type": "disconnect", "reason": "refresh_requested",
-		"debug_info": map[string]any{"host": "fake"}}); err != nil {
-		t.Fatalf("slackfake: disconnect: %v", err)
+	s.waitFor(t, "dropped connections to close", func() bool {
+		for _, c := range open {
+			if !c.closed {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// RequestDisconnect refreshes a connection as Slack does: it sends
+// "disconnect" (refresh_requested) on the oldest usable connection, sends it
+// no more envelopes, and closes it after the refresh grace period. It
+// returns the connection's number (1-based, in opening order).
+func (s *Server) RequestDisconnect(t testing.TB) int {
+	t.Helper()
+	s.mu.Lock()
+	usable := s.usableLocked()
+	grace := s.sock.grace
+	s.mu.Unlock()
+	if len(usable) == 0 {
+		t.Fatalf("slackfake: no Socket Mode connection to refresh")
 	}
+	if grace <= 0 {
+		grace = DefaultRefreshGrace
+	}
+	c := usable[0]
+	c.wmu.Lock()
+	s.mu.Lock()
+	c.refreshing = true
+	s.notifyLocked()
+	s.mu.Unlock()
+	err := c.writeJSONLocked(map[string]any{"type": "disconnect", "reason": "refresh_requested",
+		"debug_info": map[string]any{"host": fmt.Sprintf("fake-%d", c.number)}})
+	c.wmu.Unlock()
+	if err != nil {
+		t.Logf("slackfake: disconnect on connection #%d: %v", c.number, err)
+	}
+	go func() {
+		timer := time.NewTimer(grace)
+		defer timer.Stop()
+		select {
+		case <-c.done:
+		case <-timer.C:
+			c.wmu.Lock()
+			_ = c.conn.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseNormalClosure, "refreshed"), time.Now().Add(time.Second))
+			c.wmu.Unlock()
+			c.conn.Close()
+		}
+	}()
+	return c.number
 }
