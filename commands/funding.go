@@ -42,7 +42,7 @@ func (rt *Router) funding(ctx context.Context, r *Request) (Reply, error) {
 	}
 	if sum.Grants == 0 {
 		blocks = append(blocks, section(r.T("funding.none")))
-		return Reply{Text: title + "\n" + r.T("funding.none"), Blocks: blocks}, nil
+		return Reply{Text: esc(title) + "\n" + r.T("funding.none"), Blocks: blocks}, nil
 	}
 	fields := []string{
 		"*" + r.T("funding.financial") + "*\n" + i18n.Money(r.Lang, sum.FinancialCents),
@@ -86,7 +86,7 @@ func (rt *Router) funding(ctx context.Context, r *Request) (Reply, error) {
 		blocks = append(blocks, sections(endingLines(r, sum.EndingSoon, true))...)
 	}
 	blocks = append(blocks, pager(r, total, comparisonPerPage)...)
-	text := fmt.Sprintf("%s: %s (%s)", title, i18n.Money(r.Lang, sum.FinancialCents),
+	text := fmt.Sprintf("%s: %s (%s)", esc(title), i18n.Money(r.Lang, sum.FinancialCents),
 		r.N("funding.supports", sum.NonFinancialCount))
 	return Reply{Text: text, Blocks: blocks}, nil
 }

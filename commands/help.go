@@ -37,7 +37,7 @@ func (rt *Router) helpReply(r *Request, lead string) Reply {
 		blocks = append(blocks, section(fmt.Sprintf("*`%s`*\n%s\n_%s_ `%s %s`  ·  _%s_ `%s`",
 			esc(usage), esc(r.T(c.SummaryKey)), esc(r.T("help.example_label")),
 			SlashCommand, esc(r.T(c.ExampleKey)), esc(r.T("help.also")), esc(other))))
-		plain = append(plain, usage)
+		plain = append(plain, esc(usage))
 	}
 	if r.ReaderRole() == domain.RoleGuest {
 		blocks = append(blocks, contextBlock(r.T("guest.notice")))

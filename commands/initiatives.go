@@ -38,7 +38,7 @@ func (rt *Router) initiatives(ctx context.Context, r *Request) (Reply, error) {
 	if sc.corrected != "" {
 		blocks = append(blocks, contextBlock(r.T("quartier.corrected", esc(r.Args), esc(sc.corrected))))
 	}
-	plain := []string{title}
+	plain := []string{esc(title)}
 	for _, in := range rows {
 		where := r.T("funding.regional")
 		if in.QuartierName != nil {
@@ -57,7 +57,7 @@ func (rt *Router) initiatives(ctx context.Context, r *Request) (Reply, error) {
 			line += "\n" + r.T("initiatives.funding", i18n.Money(r.Lang, in.FundingCents))
 		}
 		blocks = append(blocks, section(line))
-		plain = append(plain, in.Code+" "+in.Title)
+		plain = append(plain, esc(in.Code+" "+in.Title))
 	}
 	if total == 0 {
 		blocks = append(blocks, section(r.T("initiatives.none")))

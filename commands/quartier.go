@@ -97,7 +97,7 @@ func (rt *Router) quartier(ctx context.Context, r *Request) (Reply, error) {
 			esc(strings.Join(names, ", "))))
 	}
 	if nInits > len(inits) {
-		lines = append(lines, "_"+r.N("quartier.more_initiatives", nInits-len(inits), SlashCommand, q.Name)+"_")
+		lines = append(lines, "_"+r.N("quartier.more_initiatives", nInits-len(inits), SlashCommand, esc(q.Name))+"_")
 	}
 	if len(lines) > 0 {
 		blocks = append(blocks, sections(append([]string{"*" + r.T("quartier.initiatives") + "*"}, lines...))...)
@@ -135,7 +135,7 @@ func (rt *Router) quartier(ctx context.Context, r *Request) (Reply, error) {
 	if q.IsSample {
 		blocks = append(blocks, contextBlock(r.T("sample.notice")))
 	}
-	text := fmt.Sprintf("%s — %s: %s, %s: %s", q.Name, r.T("quartier.initiatives"), i18n.Number(r.Lang, int64(nInits)),
+	text := fmt.Sprintf("%s — %s: %s, %s: %s", esc(q.Name), r.T("quartier.initiatives"), i18n.Number(r.Lang, int64(nInits)),
 		r.T("funding.financial"), i18n.Money(r.Lang, funding.FinancialCents))
 	return Reply{Text: text, Blocks: blocks}, nil
 }

@@ -32,7 +32,7 @@ func (rt *Router) search(ctx context.Context, r *Request) (Reply, error) {
 		return Reply{}, err
 	}
 	blocks := []slack.Block{header(r.T("search.title", r.Args))}
-	plain := []string{r.T("search.title", r.Args)}
+	plain := []string{esc(r.T("search.title", r.Args))}
 	for _, h := range hits {
 		var head string
 		where := r.T("funding.regional")
@@ -46,7 +46,7 @@ func (rt *Router) search(ctx context.Context, r *Request) (Reply, error) {
 				i18n.Month(r.Lang, h.Period.Year(), int(h.Period.Month())))
 		}
 		blocks = append(blocks, section(head+"\n>"+highlight(h.Excerpt)))
-		plain = append(plain, strings.NewReplacer(store.MatchStart, "", store.MatchStop, "").Replace(h.Excerpt))
+		plain = append(plain, esc(strings.NewReplacer(store.MatchStart, "", store.MatchStop, "").Replace(h.Excerpt)))
 	}
 	if len(hits) == 0 {
 		msg := r.T("search.none", esc(r.Args))

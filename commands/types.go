@@ -49,8 +49,9 @@ type ActionInvocation struct {
 // Reply is what a handler answers. Handlers never talk to Slack: the transport
 // delivers the reply (ack body, response_url, or the console's screen).
 type Reply struct {
-	// Text is the plain-text fallback that notifications and screen readers
-	// show; it is always set.
+	// Text is the fallback that notifications and screen readers show; it
+	// is always set. Slack formats it like a section's mrkdwn, so data in it
+	// is escaped (esc) the same way.
 	Text   string
 	Blocks []slack.Block
 	// InChannel makes the reply visible to the whole channel instead of only

@@ -106,9 +106,9 @@ func renewBlockIDs(blocks []slack.Block) {
 	}
 }
 
-// neutralize makes the plain-text fallback safe: Slack formats a message's
-// text too, so a raw "<!channel>" there would notify everyone. Only < and >
-// are escaped, so text already escaped is left as it is.
+// neutralize is the fallback's last guard: handlers escape the data they put
+// in it, and a raw "<!channel>" that slipped through would still notify
+// everyone. Only < and > are escaped, so escaped text is left as it is.
 func neutralize(s string) string {
 	return strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(s)
 }
