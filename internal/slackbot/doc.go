@@ -13,8 +13,10 @@
 // acknowledged at once and answered through response_url.
 //
 // Outgoing HTTP (response_url posts and the Web API through [NewClient]) goes
-// through one small client that honours 429 Retry-After, retries 5xx with
-// backoff, and logs an error when it gives up, so nothing is dropped silently.
+// through one small client that honours 429 Retry-After and logs an error when
+// it gives up, so nothing is dropped silently. Web API calls are retried after
+// 5xx and network errors too; a response_url post only when its connection
+// could not be opened, since after a timeout or a 5xx Slack may already show it.
 //
 // Nothing here logs tokens, the signing secret, request bodies or
 // response_url paths (they are bearer capabilities).
