@@ -126,3 +126,38 @@ func TestDemoDatabaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleSharedCopyPagesAsThePartnership is issue 6's reproduction: a
+// coordinator shares a search in the console, then pages through the shared
+// copy. Its second page is the partnership's (a partner's private page 2),
+// not the coordinator's own.
+func TestConsoleSharedCopyPagesAsThePartnership(t *testing.T) {
+	vars := map[string]string{"DATABASE_URL": testdb.NewURL(t)}
+	demoDB := databaseName(newDatabaseURL(t, false))
+	secondPage := func(as, script string) string {
+		t.Helper()
+		code, out, stderr := runDemo(t, vars, demoDB, script, "demo", "--as", as)
+		if code != 0 {
+			t.Fatalf("demo --as %s: %d %s", as, code, stderr)
+		}
+		// The last reply is page 2; drop its buttons and who shared it.
+		last := out[strings.LastIndex(out, "RECHERCHE : LOGEMENT"):]
+		var kept []string
+		for _, l := range strings.Split(last, "\n") {
+			if !strings.HasPrefix(l, "[") && !strings.Contains(l, "Partagé par") {
+				kept = append(kept, l)
+			}
+		}
+		return strings.TrimSpace(strings.Join(kept, "\n"))
+	}
+	// chercher logement, [2] share, then [1] next on the shared copy.
+	shared := secondPage("UDEMOCOORD", "chercher logement\n2\n1\n")
+	partners := secondPage("UDEMOPARTNER", "chercher logement\n1\n")
+	own := secondPage("UDEMOCOORD", "chercher logement\n1\n")
+	if shared != partners {
+		t.Errorf("page 2 of the shared copy is not the partnership's:\n%s\n--- a partner's page 2:\n%s", shared, partners)
+	}
+	if own == partners {
+		t.Error("the coordinator's own page 2 equals a partner's: the demo data cannot show the leak")
+	}
+}
