@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // FundingFilter narrows a funding summary; zero fields do not filter. With
@@ -91,8 +93,19 @@ func (f FundingFilter) cte() (string, []any) {
 }
 
 // FundingSummary totals funding that passes f, broken down by funder, year
-// and quartier, with the grants ending between now and endingBefore.
-func (s *Store) FundingSummary(ctx context.Context, f FundingFilter, now, endingBefore time.Time) (FundingSummary, error) {
+// and quartier, with the grants ending between now and endingBefore. Its five
+// statements read one snapshot, so the breakdowns add up to the totals.
+func (o ops) FundingSummary(ctx context.Context, f FundingFilter, now, endingBefore time.Time) (FundingSummary, error) {
+	var sum FundingSummary
+	err := o.snapshot(ctx, func(q queryer) error {
+		var err error
+		sum, err = fundingSummary(ctx, q, f, now, endingBefore)
+		return err
+	})
+	return sum, err
+}
+
+func fundingSummary(ctx context.Context, q queryer, f FundingFilter, now, endingBefore time.Time) (FundingSummary, error) {
 	cte, args := f.cte()
 	var sum FundingSummary
 	var totals struct {
@@ -101,7 +114,7 @@ func (s *Store) FundingSummary(ctx context.Context, f FundingFilter, now, ending
 		NonFinCount  int   `db:"non_financial_count"`
 		Grants       int   `db:"grants"`
 	}
-	err := s.db.GetContext(ctx, &totals, cte+`
+	err := sqlx.GetContext(ctx, q, &totals, cte+`
 		SELECT coalesce(round(sum(share) FILTER (WHERE kind = 'financial')), 0)::bigint AS financial,
 		       coalesce(round(sum(share) FILTER (WHERE kind = 'non_financial')), 0)::bigint AS non_financial,
 		       count(*) FILTER (WHERE kind = 'non_financial') AS non_financial_count,
@@ -113,7 +126,7 @@ func (s *Store) FundingSummary(ctx context.Context, f FundingFilter, now, ending
 	sum.FinancialCents, sum.NonFinancialCents = totals.Financial, totals.NonFinancial
 	sum.NonFinancialCount, sum.Grants = totals.NonFinCount, totals.Grants
 
-	err = s.db.SelectContext(ctx, &sum.ByFunder, cte+`
+	err = sqlx.SelectContext(ctx, q, &sum.ByFunder, cte+`
 		SELECT o.name, round(sum(fr.share))::bigint AS cents
 		FROM fr JOIN organisations o ON o.id = fr.funder_id
 		WHERE fr.kind = 'financial'
@@ -127,7 +140,7 @@ func (s *Store) FundingSummary(ctx context.Context, f FundingFilter, now, ending
 	// years are spread and divided per period, not per grant. At 50,000
 	// grants over 208 periods that is ten times faster, and the planner no
 	// longer costs the query high enough to JIT-compile it with inlining.
-	err = s.db.SelectContext(ctx, &sum.ByYear, cte+`
+	err = sqlx.SelectContext(ctx, q, &sum.ByYear, cte+`
 		SELECT y AS year, round(sum(p.cents
 			* (least(p.period_end, make_date(y, 12, 31)) - greatest(p.period_start, make_date(y, 1, 1)) + 1)
 			/ (p.period_end - p.period_start + 1)))::bigint AS cents
@@ -149,7 +162,7 @@ func (s *Store) FundingSummary(ctx context.Context, f FundingFilter, now, ending
 		sum.ByYear = kept
 	}
 
-	err = s.db.SelectContext(ctx, &sum.ByQuartier, cte+`
+	err = sqlx.SelectContext(ctx, q, &sum.ByQuartier, cte+`
 		SELECT q.id AS quartier_id, q.name, q.population,
 		       count(DISTINCT fr.initiative_id) AS initiatives,
 		       round(sum(fr.share))::bigint AS cents
@@ -162,7 +175,7 @@ func (s *Store) FundingSummary(ctx context.Context, f FundingFilter, now, ending
 	}
 
 	n := len(args)
-	err = s.db.SelectContext(ctx, &sum.EndingSoon, cte+fmt.Sprintf(`
+	err = sqlx.SelectContext(ctx, q, &sum.EndingSoon, cte+fmt.Sprintf(`
 		SELECT fr.code, i.code AS initiative_code, i.title AS initiative_title, q.name AS quartier_name,
 		       o.name AS funder_name, fr.amount_cents AS cents, fr.period_end
 		FROM fr

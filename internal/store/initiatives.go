@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/pic-montreal/relais/internal/domain"
@@ -45,17 +46,28 @@ func (f InitiativeFilter) conditions() (string, []any) {
 }
 
 // ListInitiatives returns one page of the initiatives that pass f, by
-// quartier then code, and how many pass in all.
-func (s *Store) ListInitiatives(ctx context.Context, f InitiativeFilter, limit, offset int) ([]InitiativeRow, int, error) {
+// quartier then code, and how many pass in all, read from one snapshot.
+func (o ops) ListInitiatives(ctx context.Context, f InitiativeFilter, limit, offset int) ([]InitiativeRow, int, error) {
+	var rows []InitiativeRow
+	var total int
+	err := o.snapshot(ctx, func(q queryer) error {
+		var err error
+		rows, total, err = listInitiatives(ctx, q, f, limit, offset)
+		return err
+	})
+	return rows, total, err
+}
+
+func listInitiatives(ctx context.Context, q queryer, f InitiativeFilter, limit, offset int) ([]InitiativeRow, int, error) {
 	conds, args := f.conditions()
 	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM initiatives i WHERE `+conds, args...); err != nil {
+	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM initiatives i WHERE `+conds, args...); err != nil {
 		return nil, 0, wrap("count initiatives", err)
 	}
 	n := len(args)
 	args = append(args, limit, offset)
 	var rows []InitiativeRow
-	err := s.db.SelectContext(ctx, &rows, fmt.Sprintf(`
+	err := sqlx.SelectContext(ctx, q, &rows, fmt.Sprintf(`
 		SELECT i.id, i.code, i.title, i.summary, i.status, q.name AS quartier_name, o.name AS lead_name,
 			ARRAY(SELECT t.slug FROM initiative_themes it JOIN themes t ON t.id = it.theme_id
 			      WHERE it.initiative_id = i.id ORDER BY t.slug) AS theme_slugs,

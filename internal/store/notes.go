@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/pic-montreal/relais/internal/domain"
@@ -25,11 +26,15 @@ type NoteRow struct {
 }
 
 // LatestNotes returns the quartier's most recent progress notes that v may read.
-func (s *Store) LatestNotes(ctx context.Context, v Viewer, quartierID int64, limit int) ([]NoteRow, error) {
+func (o ops) LatestNotes(ctx context.Context, v Viewer, quartierID int64, limit int) ([]NoteRow, error) {
+	return latestNotes(ctx, o.q(), v, quartierID, limit)
+}
+
+func latestNotes(ctx context.Context, q queryer, v Viewer, quartierID int64, limit int) ([]NoteRow, error) {
 	visible, vargs := v.noteFilter("n", 3)
 	args := append([]any{quartierID, limit}, vargs...)
 	var rows []NoteRow
-	err := s.db.SelectContext(ctx, &rows, fmt.Sprintf(`
+	err := sqlx.SelectContext(ctx, q, &rows, fmt.Sprintf(`
 		SELECT n.id, n.period, n.body, n.language, n.visibility, o.name AS organisation_name,
 		       q.name AS quartier_name, n.conditions, n.is_sample,
 		       ARRAY(SELECT t.slug FROM progress_note_themes nt JOIN themes t ON t.id = nt.theme_id

@@ -1,9 +1,9 @@
 package store
 
 import (
-	"github.com/jmoiron/sqlx"
-
 	"context"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/pic-montreal/relais/internal/domain"
 )
@@ -13,9 +13,13 @@ const personColumns = `p.id, p.slack_user_id, p.display_name, p.organisation_id,
 
 // PersonBySlackID returns the active person with that Slack user id, or a
 // domain.ErrNotFound error.
-func (s *Store) PersonBySlackID(ctx context.Context, slackUserID string) (domain.Person, error) {
+func (o ops) PersonBySlackID(ctx context.Context, slackUserID string) (domain.Person, error) {
+	return personBySlackID(ctx, o.q(), slackUserID)
+}
+
+func personBySlackID(ctx context.Context, q queryer, slackUserID string) (domain.Person, error) {
 	var p domain.Person
-	err := s.db.GetContext(ctx, &p, `SELECT `+personColumns+` FROM people p
+	err := sqlx.GetContext(ctx, q, &p, `SELECT `+personColumns+` FROM people p
 		WHERE p.slack_user_id = $1 AND p.active`, slackUserID)
 	if err != nil {
 		return p, wrap("person by slack id", notFound(err, "person", slackUserID))
@@ -25,9 +29,13 @@ func (s *Store) PersonBySlackID(ctx context.Context, slackUserID string) (domain
 
 // ChosenLanguage returns the language a Slack user chose in Relais, if any:
 // a known person's own setting, else what an unknown user chose.
-func (s *Store) ChosenLanguage(ctx context.Context, slackUserID string) (domain.Language, bool, error) {
+func (o ops) ChosenLanguage(ctx context.Context, slackUserID string) (domain.Language, bool, error) {
+	return chosenLanguage(ctx, o.q(), slackUserID)
+}
+
+func chosenLanguage(ctx context.Context, q queryer, slackUserID string) (domain.Language, bool, error) {
 	var lang *string
-	err := s.db.GetContext(ctx, &lang, `
+	err := sqlx.GetContext(ctx, q, &lang, `
 		SELECT coalesce(
 			(SELECT language::text FROM people WHERE slack_user_id = $1 AND active),
 			(SELECT language::text FROM slack_user_settings WHERE slack_user_id = $1))`, slackUserID)
@@ -42,22 +50,24 @@ func (s *Store) ChosenLanguage(ctx context.Context, slackUserID string) (domain.
 
 // SetLanguage records a Slack user's language: on their person when Relais
 // knows them, else in slack_user_settings.
-func (s *Store) SetLanguage(ctx context.Context, actor Actor, slackUserID string, lang domain.Language) error {
-	return s.inTx(ctx, actor, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE people SET language = $2 WHERE slack_user_id = $1`,
-			slackUserID, string(lang))
-		if err != nil {
-			return wrap("set person language", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO slack_user_settings (slack_user_id, language) VALUES ($1, $2)
-			ON CONFLICT (slack_user_id) DO UPDATE SET language = excluded.language, updated_at = now()
-			WHERE slack_user_settings.language <> excluded.language`, slackUserID, string(lang))
-		return wrap("set user language", err)
-	})
+func (o ops) SetLanguage(ctx context.Context, actor Actor, slackUserID string, lang domain.Language) error {
+	return o.write(ctx, actor, func(tx *sqlx.Tx) error { return setLanguage(ctx, tx, slackUserID, lang) })
+}
+
+func setLanguage(ctx context.Context, q queryer, slackUserID string, lang domain.Language) error {
+	res, err := q.ExecContext(ctx, `UPDATE people SET language = $2 WHERE slack_user_id = $1`,
+		slackUserID, string(lang))
+	if err != nil {
+		return wrap("set person language", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	_, err = q.ExecContext(ctx, `
+		INSERT INTO slack_user_settings (slack_user_id, language) VALUES ($1, $2)
+		ON CONFLICT (slack_user_id) DO UPDATE SET language = excluded.language, updated_at = now()
+		WHERE slack_user_settings.language <> excluded.language`, slackUserID, string(lang))
+	return wrap("set user language", err)
 }
 
 // PersonRow is a person with their organisation, for the directory.
@@ -68,10 +78,22 @@ type PersonRow struct {
 	QuartierName     *string                 `db:"quartier_name"`
 }
 
-// ListPeople lists every person, active first, by organisation then name.
-func (s *Store) ListPeople(ctx context.Context, limit, offset int) ([]PersonRow, int, error) {
+// ListPeople lists one page of people, active first, by organisation then
+// name, and how many there are in all, read from one snapshot.
+func (o ops) ListPeople(ctx context.Context, limit, offset int) ([]PersonRow, int, error) {
 	var rows []PersonRow
-	err := s.db.SelectContext(ctx, &rows, `SELECT `+personColumns+`,
+	var total int
+	err := o.snapshot(ctx, func(q queryer) error {
+		var err error
+		rows, total, err = listPeople(ctx, q, limit, offset)
+		return err
+	})
+	return rows, total, err
+}
+
+func listPeople(ctx context.Context, q queryer, limit, offset int) ([]PersonRow, int, error) {
+	var rows []PersonRow
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+personColumns+`,
 			o.name AS organisation_name, o.kind AS organisation_kind, q.name AS quartier_name
 		FROM people p
 		JOIN organisations o ON o.id = p.organisation_id
@@ -82,7 +104,7 @@ func (s *Store) ListPeople(ctx context.Context, limit, offset int) ([]PersonRow,
 		return nil, 0, wrap("list people", err)
 	}
 	var total int
-	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM people`); err != nil {
+	if err := sqlx.GetContext(ctx, q, &total, `SELECT count(*) FROM people`); err != nil {
 		return nil, 0, wrap("count people", err)
 	}
 	return rows, total, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/pic-montreal/relais/internal/domain"
 )
 
@@ -27,14 +29,20 @@ type QuartierMatch struct {
 // FindQuartiers looks a quartier up by what a user typed: first the folded
 // name itself (case, accents, hyphens and "St-" ignored), then names that
 // contain the typed words, then the closest names by trigram similarity, so
-// small typos still find it. At most limit matches, best first.
-func (s *Store) FindQuartiers(ctx context.Context, typed string, limit int) ([]QuartierMatch, error) {
+// small typos still find it. At most limit matches, best first. It needs no
+// snapshot: the answer is one statement's rows, a later step running only
+// when the earlier found nothing.
+func (o ops) FindQuartiers(ctx context.Context, typed string, limit int) ([]QuartierMatch, error) {
+	return findQuartiers(ctx, o.q(), typed, limit)
+}
+
+func findQuartiers(ctx context.Context, q queryer, typed string, limit int) ([]QuartierMatch, error) {
 	key := domain.MatchKey(typed)
 	if key == "" {
 		return nil, nil
 	}
 	var exact []QuartierMatch
-	err := s.db.SelectContext(ctx, &exact, `SELECT `+quartierColumns+`, 'exact' AS how, 1.0 AS similarity
+	err := sqlx.SelectContext(ctx, q, &exact, `SELECT `+quartierColumns+`, 'exact' AS how, 1.0 AS similarity
 		FROM quartiers q WHERE q.match_key = $1`, key)
 	if err != nil {
 		return nil, wrap("find quartier", err)
@@ -44,7 +52,7 @@ func (s *Store) FindQuartiers(ctx context.Context, typed string, limit int) ([]Q
 	}
 	var partial []QuartierMatch
 	// Whole words anywhere in the name: "michel" finds Saint-Michel.
-	err = s.db.SelectContext(ctx, &partial, `SELECT `+quartierColumns+`, 'words' AS how,
+	err = sqlx.SelectContext(ctx, q, &partial, `SELECT `+quartierColumns+`, 'words' AS how,
 			similarity(q.match_key, $1) AS similarity
 		FROM quartiers q
 		WHERE q.match_key LIKE $2 OR q.match_key LIKE $3
@@ -58,7 +66,7 @@ func (s *Store) FindQuartiers(ctx context.Context, typed string, limit int) ([]Q
 	}
 	var near []QuartierMatch
 	// word_similarity forgives typos inside one word of a longer name.
-	err = s.db.SelectContext(ctx, &near, `SELECT `+quartierColumns+`, 'near' AS how,
+	err = sqlx.SelectContext(ctx, q, &near, `SELECT `+quartierColumns+`, 'near' AS how,
 			greatest(similarity(q.match_key, $1), word_similarity($1, q.match_key)) AS similarity
 		FROM quartiers q
 		WHERE q.match_key % $1 OR $1 <% q.match_key
@@ -74,16 +82,24 @@ func escapeLike(s string) string {
 }
 
 // ListQuartiers lists quartiers by name.
-func (s *Store) ListQuartiers(ctx context.Context) ([]domain.Quartier, error) {
+func (o ops) ListQuartiers(ctx context.Context) ([]domain.Quartier, error) {
+	return listQuartiers(ctx, o.q())
+}
+
+func listQuartiers(ctx context.Context, q queryer) ([]domain.Quartier, error) {
 	var qs []domain.Quartier
-	err := s.db.SelectContext(ctx, &qs, `SELECT `+quartierColumns+` FROM quartiers q ORDER BY q.name`)
+	err := sqlx.SelectContext(ctx, q, &qs, `SELECT `+quartierColumns+` FROM quartiers q ORDER BY q.name`)
 	return qs, wrap("list quartiers", err)
 }
 
 // TableOfQuartier returns the quartier's Table de quartier.
-func (s *Store) TableOfQuartier(ctx context.Context, quartierID int64) (domain.Organisation, error) {
+func (o ops) TableOfQuartier(ctx context.Context, quartierID int64) (domain.Organisation, error) {
+	return tableOfQuartier(ctx, o.q(), quartierID)
+}
+
+func tableOfQuartier(ctx context.Context, q queryer, quartierID int64) (domain.Organisation, error) {
 	var o domain.Organisation
-	err := s.db.GetContext(ctx, &o, `SELECT `+organisationColumns+` FROM organisations o
+	err := sqlx.GetContext(ctx, q, &o, `SELECT `+organisationColumns+` FROM organisations o
 		WHERE o.quartier_id = $1 AND o.kind = 'table_de_quartier'`, quartierID)
 	if err != nil {
 		return o, wrap("table of quartier", notFound(err, "table_de_quartier", "quartier"))
@@ -94,9 +110,13 @@ func (s *Store) TableOfQuartier(ctx context.Context, quartierID int64) (domain.O
 const organisationColumns = `o.id, o.slug, o.name, o.kind, o.quartier_id, o.slack_channel_id, o.is_sample`
 
 // OrganisationByID returns one organisation.
-func (s *Store) OrganisationByID(ctx context.Context, id int64) (domain.Organisation, error) {
+func (o ops) OrganisationByID(ctx context.Context, id int64) (domain.Organisation, error) {
+	return organisationByID(ctx, o.q(), id)
+}
+
+func organisationByID(ctx context.Context, q queryer, id int64) (domain.Organisation, error) {
 	var o domain.Organisation
-	err := s.db.GetContext(ctx, &o, `SELECT `+organisationColumns+` FROM organisations o WHERE o.id = $1`, id)
+	err := sqlx.GetContext(ctx, q, &o, `SELECT `+organisationColumns+` FROM organisations o WHERE o.id = $1`, id)
 	if err != nil {
 		return o, wrap("organisation", notFound(err, "organisation", "id"))
 	}
@@ -105,13 +125,17 @@ func (s *Store) OrganisationByID(ctx context.Context, id int64) (domain.Organisa
 
 // FindFunders finds organisations that give funding, by folded name or close
 // to it, best first.
-func (s *Store) FindFunders(ctx context.Context, typed string, limit int) ([]domain.Organisation, error) {
+func (o ops) FindFunders(ctx context.Context, typed string, limit int) ([]domain.Organisation, error) {
+	return findFunders(ctx, o.q(), typed, limit)
+}
+
+func findFunders(ctx context.Context, q queryer, typed string, limit int) ([]domain.Organisation, error) {
 	key := strings.ToLower(strings.TrimSpace(typed))
 	if key == "" {
 		return nil, nil
 	}
 	var orgs []domain.Organisation
-	err := s.db.SelectContext(ctx, &orgs, `SELECT `+organisationColumns+`
+	err := sqlx.SelectContext(ctx, q, &orgs, `SELECT `+organisationColumns+`
 		FROM organisations o
 		WHERE o.kind <> 'table_de_quartier'
 		  AND (immutable_unaccent(lower(o.name)) LIKE '%' || immutable_unaccent($1) || '%'

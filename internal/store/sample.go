@@ -18,11 +18,11 @@ const holdsSampleDataSQL = `SELECT
 
 // HoldsSampleData reports whether the database holds any of the fictional
 // sample data (relais seed), which Slack must never see.
-func (s *Store) HoldsSampleData(ctx context.Context) (bool, error) {
-	return holdsSampleData(ctx, s.db)
+func (o ops) HoldsSampleData(ctx context.Context) (bool, error) {
+	return holdsSampleData(ctx, o.q())
 }
 
-func holdsSampleData(ctx context.Context, q sqlx.QueryerContext) (bool, error) {
+func holdsSampleData(ctx context.Context, q queryer) (bool, error) {
 	var found bool
 	if err := sqlx.GetContext(ctx, q, &found, holdsSampleDataSQL); err != nil {
 		return false, wrap("holds sample data", err)

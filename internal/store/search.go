@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // SearchHit is one initiative or progress note that matches a search.
@@ -28,13 +30,17 @@ const (
 // Search runs a full-text search over initiatives and the progress notes v may
 // read, in French and English at once (accents ignored, words stemmed), best
 // match first; it returns one page and whether there are more.
-func (s *Store) Search(ctx context.Context, v Viewer, query string, limit, offset int) ([]SearchHit, bool, error) {
+func (o ops) Search(ctx context.Context, v Viewer, query string, limit, offset int) ([]SearchHit, bool, error) {
+	return search(ctx, o.q(), v, query, limit, offset)
+}
+
+func search(ctx context.Context, q queryer, v Viewer, query string, limit, offset int) ([]SearchHit, bool, error) {
 	visible, vargs := v.noteFilter("n", 4)
 	args := append([]any{query, limit + offset + 1, offset}, vargs...)
 	var hits []SearchHit
 	// Each side is ranked and cut on its own first, so ts_headline (the costly
 	// part) runs on one page of rows only.
-	err := s.db.SelectContext(ctx, &hits, fmt.Sprintf(`
+	err := sqlx.SelectContext(ctx, q, &hits, fmt.Sprintf(`
 		WITH q AS (
 			SELECT websearch_to_tsquery('fr_unaccent', $1) || websearch_to_tsquery('en_unaccent', $1) AS tsq
 		), ranked AS (

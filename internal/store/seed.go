@@ -153,9 +153,9 @@ func (c SeedChanges) add(table string, r RowChanges) {
 // missing row, or a value a constraint refuses, is a domain.ErrInvalid error;
 // a key given twice, or a clash with another row's unique value, is a
 // domain.ErrConflict error.
-func (s *Store) Seed(ctx context.Context, actor Actor, d SeedData) (SeedChanges, error) {
+func (o ops) Seed(ctx context.Context, actor Actor, d SeedData) (SeedChanges, error) {
 	changes := SeedChanges{}
-	err := s.inTx(ctx, actor, func(tx *sqlx.Tx) error {
+	err := o.write(ctx, actor, func(tx *sqlx.Tx) error {
 		steps := []func(context.Context, *sqlx.Tx, SeedData, SeedChanges) error{
 			seedThemes, seedQuartiers, seedOrganisations, seedPeople, seedInitiatives, seedFunding, seedNotes,
 		}
@@ -750,12 +750,12 @@ var SeedCountTables = []string{
 }
 
 // SeedCounts returns the row count of each of SeedCountTables.
-func (s *Store) SeedCounts(ctx context.Context) (map[string]int64, error) {
+func (o ops) SeedCounts(ctx context.Context) (map[string]int64, error) {
 	parts := make([]string, len(SeedCountTables))
 	for i, t := range SeedCountTables {
 		parts[i] = fmt.Sprintf("SELECT %s, count(*) FROM %s", pq.QuoteLiteral(t), pq.QuoteIdentifier(t))
 	}
-	rows, err := s.db.QueryContext(ctx, strings.Join(parts, " UNION ALL "))
+	rows, err := o.q().QueryContext(ctx, strings.Join(parts, " UNION ALL "))
 	if err != nil {
 		return nil, wrap("count seeded rows", err)
 	}
@@ -781,10 +781,12 @@ func (s *Store) SeedCounts(ctx context.Context) (map[string]int64, error) {
 // table. Links to themes are added, never removed. Rows already present are
 // left out before inserting, not only by ON CONFLICT: PostgreSQL would
 // otherwise compute their full-text columns before finding the conflict, and a
-// repeated synthetic load would take seconds to do nothing.
+// repeated synthetic load would take seconds to do nothing. It is Store's
+// alone, not Tx's: it switches the audit off for its whole transaction and
+// analyzes the tables after the commit.
 func (s *Store) SeedBulk(ctx context.Context, actor Actor, source string, d SeedData) (map[string]int64, error) {
 	inserted := map[string]int64{}
-	err := s.inTx(ctx, actor, func(tx *sqlx.Tx) error {
+	err := inTx(ctx, s.db, actor, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `SELECT set_config('relais.audit_mode', 'bulk', true)`); err != nil {
 			return wrap("bulk mode", err)
 		}

@@ -1,7 +1,9 @@
 // Package store is Relais' only door to PostgreSQL: raw SQL through sqlx, one
-// method per query, a context on every call, errors wrapped with %w and
-// constraint violations turned into domain errors. Every write runs in a
-// transaction that names its actor, and triggers record it in audit_log.
+// function per query over a queryer (the pool or a transaction), a context on
+// every call, errors wrapped with %w and constraint violations turned into
+// domain errors. Every write runs in a transaction that names its actor, and
+// triggers record it in audit_log. Store runs each operation on its own; InTx
+// composes any of them in one transaction.
 package store
 
 import (
@@ -19,13 +21,42 @@ import (
 	"github.com/pic-montreal/relais/internal/domain"
 )
 
-// Store wraps the database pool.
+// Store wraps the database pool: each operation runs on its own.
 type Store struct {
-	db *sqlx.DB
+	ops
+}
+
+// Tx is one transaction with Store's operations, from InTx: what is written
+// through it is read back through it, and commits with the rest or not at all.
+type Tx struct {
+	ops
+}
+
+// queryer is what both the pool and a transaction offer, so each query is
+// written once for both.
+type queryer interface {
+	sqlx.ExtContext
+}
+
+// ops holds every operation, written once and embedded in Store and Tx. On
+// Store, a write or a multi-statement read begins its own transaction; on Tx
+// it joins the caller's.
+type ops struct {
+	db    *sqlx.DB // the pool (Store)
+	tx    *sqlx.Tx // the caller's transaction (Tx), nil on Store
+	actor Actor    // whom the Tx writes for
+}
+
+// q is where single statements run.
+func (o ops) q() queryer {
+	if o.tx != nil {
+		return o.tx
+	}
+	return o.db
 }
 
 // New wraps an open pool (tests hand in their own database).
-func New(db *sqlx.DB) *Store { return &Store{db: db} }
+func New(db *sqlx.DB) *Store { return &Store{ops{db: db}} }
 
 // DB exposes the pool to the few callers that need it (health checks, tests).
 func (s *Store) DB() *sqlx.DB { return s.db }
@@ -119,12 +150,20 @@ type Actor string
 // SlackActor is the actor for a Slack user.
 func SlackActor(userID string) Actor { return Actor("slack:" + userID) }
 
+// InTx runs fn in one transaction whose writes audit_log attributes to actor:
+// they all commit, or none does when fn returns an error (returned as is).
+func (s *Store) InTx(ctx context.Context, actor Actor, fn func(tx *Tx) error) error {
+	return inTx(ctx, s.db, actor, func(tx *sqlx.Tx) error {
+		return fn(&Tx{ops{tx: tx, actor: actor}})
+	})
+}
+
 // inTx runs fn in a transaction whose writes audit_log attributes to actor.
-func (s *Store) inTx(ctx context.Context, actor Actor, fn func(tx *sqlx.Tx) error) error {
+func inTx(ctx context.Context, db *sqlx.DB, actor Actor, fn func(tx *sqlx.Tx) error) error {
 	if actor == "" {
-		return fmt.Errorf("write without an actor: %w", domain.ErrInvalid)
+		return errNoActor
 	}
-	tx, err := s.db.BeginTxx(ctx, nil)
+	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -137,6 +176,49 @@ func (s *Store) inTx(ctx context.Context, actor Actor, fn func(tx *sqlx.Tx) erro
 	}
 	if err := tx.Commit(); err != nil {
 		return translate(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// errNoActor refuses a write audit_log could not attribute.
+var errNoActor = fmt.Errorf("write without an actor: %w", domain.ErrInvalid)
+
+// write runs fn where a write belongs: on Store, a transaction of its own for
+// actor; on Tx, the caller's. A Tx writes for the actor it began with only, so
+// audit_log never names someone else for the write.
+func (o ops) write(ctx context.Context, actor Actor, fn func(tx *sqlx.Tx) error) error {
+	if o.tx == nil {
+		return inTx(ctx, o.db, actor, fn)
+	}
+	if actor == "" {
+		return errNoActor
+	}
+	if actor != o.actor {
+		return fmt.Errorf("write for %q in a transaction for %q: %w", actor, o.actor, domain.ErrInvalid)
+	}
+	return fn(o.tx)
+}
+
+// snapshotTx is how Store runs a multi-statement read: every statement sees
+// the same committed data, and the read cannot write.
+var snapshotTx = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+
+// snapshot runs fn, a read of several statements, on one snapshot: on Store a
+// read-only repeatable-read transaction, on Tx the caller's transaction.
+func (o ops) snapshot(ctx context.Context, fn func(q queryer) error) error {
+	if o.tx != nil {
+		return fn(o.tx)
+	}
+	tx, err := o.db.BeginTxx(ctx, snapshotTx)
+	if err != nil {
+		return fmt.Errorf("begin snapshot: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("end snapshot: %w", err)
 	}
 	return nil
 }
