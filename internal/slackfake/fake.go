@@ -56,6 +56,9 @@ type Call struct {
 	JSON        json.RawMessage
 	// Status is what the fake answered (429 and 5xx when told to fail).
 	Status int
+	// shownErr is why a response_url post could not change the
+	// conversation (its message was deleted).
+	shownErr error
 }
 
 // Param returns a parameter of a form or JSON call, as a string.
@@ -308,6 +311,11 @@ func (s *Server) record(r *http.Request, method string) (Call, error) {
 		s.failures[method] = f
 	}
 	s.calls = append(s.calls, c)
+	if method == "response" && c.Status == http.StatusOK && json.Valid(c.JSON) {
+		// Shown in the same step as recorded: a test woken by the call
+		// sees its consequence.
+		c.shownErr = s.applyResponseLocked(c.Path, c.JSON)
+	}
 	s.notifyLocked()
 	return c, nil
 }
@@ -346,12 +354,8 @@ func (s *Server) serveResponse(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid_payload", http.StatusBadRequest)
 		return
 	}
-	s.mu.Lock()
-	err = s.applyResponseLocked(r.URL.Path, c.JSON)
-	s.notifyLocked()
-	s.mu.Unlock()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusNotFound)
+	if c.shownErr != nil {
+		http.Error(w, c.shownErr.Error(), http.StatusNotFound)
 		return
 	}
 	_, _ = io.WriteString(w, "ok")
