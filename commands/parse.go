@@ -20,9 +20,12 @@ const (
 	inputNotUTF8 inputProblem = "input.not_utf8"
 )
 
-// Slack sends special tokens in command text: <@U123|name>, <#C123|name>,
-// <!channel>, <https://x|label>. They are turned back into what the user
-// typed, so they are read as words and never echoed as live mentions.
+// With should_escape on (the manifest), Slack sends special tokens in command
+// text: <@U123|name> or <@U123>, <#C123|name>, <!channel>, <https://x|label>,
+// and &amp; &lt; &gt; for what was typed. They are turned back into plain
+// words: a person stays "@U123", the one spelling commands that take a person
+// can trust, a channel "#name", a link its label; none is echoed as a live
+// mention.
 var slackToken = regexp.MustCompile(`<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>`)
 
 // cleanInput turns raw command text into plain words: Slack's entities
@@ -46,6 +49,12 @@ func cleanInput(raw string) (string, inputProblem) {
 		m := slackToken.FindStringSubmatch(tok)
 		sigil, target, label := m[1], m[2], m[3]
 		switch {
+		case sigil == "@":
+			return "@" + target
+		case sigil == "#" && label != "":
+			return "#" + label
+		case sigil == "#":
+			return "#" + target
 		case label != "":
 			return label
 		case sigil == "!":

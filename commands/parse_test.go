@@ -18,7 +18,10 @@ func TestCleanInput(t *testing.T) {
 		"quartier\nVerdun\t":                 "quartier Verdun",
 		"chercher <!channel> ok":             "chercher @channel ok",
 		"chercher <!subteam^S123|@team>":     "chercher @team",
-		"x <@U123|bob> <#C1|general> <@U9>":  "x bob general U9",
+		"x <@U123|bob> <#C1|general> <@U9>":  "x @U123 #general @U9",
+		"membres ajouter <@U0ABC> verdun":    "membres ajouter @U0ABC verdun",
+		"x <#C1> <https://a.example>":        "x #C1 https://a.example",
+		"quartier Côte &amp; co &lt;3":       "quartier Côte & co <3",
 		"x <https://a.example|lien> &amp; y": "x lien & y",
 		"x &lt;b&gt;":                        "x <b>",
 	}
