@@ -233,10 +233,15 @@ func translate(err error) error {
 	switch pqErr.Code {
 	case "23505": // unique_violation
 		kind = domain.ErrConflict
-	case "23503", "23514", "23502", "22P02", "22007", "22008", "23P01": // fk, check, not null, bad text repr, dates, exclusion
+	case "23503", "23514", "23502", "23P01", "54000": // fk, check, not null, exclusion, value too large to index
 		kind = domain.ErrInvalid
 	default:
-		return err
+		// Class 22, data exceptions: a bad text representation, a date out
+		// of range, a NUL byte or invalid UTF-8 in a text value.
+		if !strings.HasPrefix(string(pqErr.Code), "22") {
+			return err
+		}
+		kind = domain.ErrInvalid
 	}
 	return fmt.Errorf("%w (%v)", &domain.ConstraintError{
 		Kind: kind, Constraint: pqErr.Constraint, Table: pqErr.Table, Detail: pqErr.Detail,
