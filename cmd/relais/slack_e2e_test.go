@@ -133,7 +133,7 @@ func TestSlashCommandsOverSocketMode(t *testing.T) {
 		"SLACK_APP_TOKEN=" + slack.AppToken(),
 		"SLACK_API_URL=" + slack.APIURL(),
 	})
-	slack.WaitConnection(t, 1)
+	slack.WaitUsableConnections(t, 1)
 	slack.Push(t, slackfake.SlashCommandEnvelope("env-1", slackfake.SlashCommand{UserID: "UDEMOCOORD2",
 		Text: "funding Verdun", ResponseURL: slack.NewResponseURL()}))
 	ack := slack.WaitAck(t, "env-1")
@@ -143,9 +143,11 @@ func TestSlashCommandsOverSocketMode(t *testing.T) {
 	if err := json.Unmarshal(ack.Payload, &reply); err != nil || !strings.Contains(reply.Text, "Funding — Verdun") {
 		t.Fatalf("ack payload: %s (%v)", ack.Payload, err)
 	}
-	// After the connection drops, Relais reconnects and keeps answering.
-	slack.DropConnection(t)
-	slack.WaitConnection(t, 2)
+	// After every connection drops, Relais reconnects and keeps answering.
+	slack.WaitUsableConnections(t, 2)
+	slack.DropConnections(t)
+	slack.WaitConnection(t, 4)
+	slack.WaitUsableConnections(t, 2)
 	slack.Push(t, slackfake.SlashCommandEnvelope("env-2", slackfake.SlashCommand{UserID: "UDEMOCOORD", Text: "aide",
 		ResponseURL: slack.NewResponseURL()}))
 	if ack := slack.WaitAck(t, "env-2"); !bytes.Contains(ack.Payload, []byte("Relais : les commandes")) {
