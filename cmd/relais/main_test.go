@@ -262,7 +262,7 @@ func migrationCount(t *testing.T) int {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no migrations found: %v", err)
 	}
-	return len(files)
+	return len(files) + len(migrations.Go())
 }
 
 func appliedString(n int) string {
@@ -289,7 +289,7 @@ func TestMigrateAndStatus(t *testing.T) {
 		t.Fatalf("migrate status printed:\n%s", out)
 	}
 	for _, r := range rows[1:] {
-		if !regexp.MustCompile(`^\d+ +\d+_\S+\.sql +pending +-$`).MatchString(r) {
+		if !regexp.MustCompile(`^\d+ +\d+_\S+\.(sql|go) +pending +-$`).MatchString(r) {
 			t.Errorf("status row %q is not a pending migration", r)
 		}
 	}
@@ -305,9 +305,14 @@ func TestMigrateAndStatus(t *testing.T) {
 	}
 	// Applied at is shown in RELAIS_TIMEZONE, America/Montreal by default.
 	for _, r := range lines(out)[1:] {
-		if !regexp.MustCompile(`^\d+ +\d+_\S+\.sql +applied +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d E[SD]T$`).MatchString(r) {
+		if !regexp.MustCompile(`^\d+ +\d+_\S+\.(sql|go) +applied +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d E[SD]T$`).MatchString(r) {
 			t.Errorf("status row %q is not an applied migration", r)
 		}
+	}
+
+	// River's tables come from a Go migration, listed like the others.
+	if !regexp.MustCompile(`(?m)^3 +0003_river\.go +applied `).MatchString(out) {
+		t.Errorf("migrate status does not list River's migration as applied:\n%s", out)
 	}
 
 	code, out, _ = runRelais(t, vars, "migrate")

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/pic-montreal/relais/internal/config"
 	"github.com/pic-montreal/relais/internal/httpserver"
+	"github.com/pic-montreal/relais/internal/jobs"
 	"github.com/pic-montreal/relais/internal/slackbot"
 	"github.com/pic-montreal/relais/internal/store"
 )
@@ -22,7 +22,7 @@ var serveCommand = &command{
 		"  GET /readyz    200 when the database answers and is migrated, else 503\n" +
 		"  GET /metrics   Prometheus metrics\n" +
 		"On SIGINT or SIGTERM, stop accepting requests, let in-flight ones finish\n" +
-		"(up to RELAIS_SHUTDOWN_TIMEOUT) and exit 0.\n" +
+		"and running background jobs finish (up to RELAIS_SHUTDOWN_TIMEOUT), exit 0.\n" +
 		"A database holding the fictional sample data (relais seed) is refused, unless\n" +
 		"RELAIS_ALLOW_SAMPLE_DATA=1 (tests, benchmarks).",
 	run: runServe,
@@ -59,6 +59,12 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	}
 
 	registry := httpserver.NewRegistry()
+	// Background work (the event pruner, and what Relais will send on its own
+	// initiative) runs as River jobs; River's tables came with the migration.
+	bg, err := jobs.New(st, jobs.Config{Logger: logger, Registerer: registry})
+	if err != nil {
+		return err
+	}
 	router := newRouter(st, cfg, logger, registry)
 	handlers := map[string]http.Handler{}
 	var receiver *slackbot.Receiver
@@ -82,7 +88,9 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	go slackbot.PruneEvents(ctx, st, time.Hour, time.Now, logger)
+	if err := bg.Start(ctx); err != nil {
+		return err
+	}
 	// Socket Mode runs beside the HTTP server and stops with it.
 	socketDone := make(chan error, 1)
 	if cfg.SocketMode() {
@@ -93,16 +101,21 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 		socketDone <- nil
 	}
 	err = srv.Run(ctx)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
 	if receiver != nil {
 		// Replies still on their way to response_url are delivered before exit.
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-		defer cancel()
 		if werr := receiver.Shutdown(shutdownCtx); werr != nil {
 			logger.Warn("slack replies still in flight at shutdown", "error", werr)
 		}
 	}
 	if serr := <-socketDone; serr != nil && err == nil {
 		err = serr
+	}
+	// Jobs stop after the transports, within the same deadline, and before
+	// the pool closes (deferred above).
+	if jerr := bg.Stop(shutdownCtx); jerr != nil {
+		logger.Warn("background jobs at shutdown", "error", jerr)
 	}
 	if err != nil {
 		return err

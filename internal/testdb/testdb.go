@@ -201,6 +201,16 @@ func migrationsHash() (string, error) {
 		h.Write([]byte(n))
 		h.Write(b)
 	}
+	// River's tables come from its own SQL (migration 3): a River upgrade or a
+	// new RiverVersion changes the schema as surely as an edited file.
+	river, err := migrations.RiverMigrations()
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(h, "river %d", migrations.RiverVersion)
+	for _, m := range river {
+		fmt.Fprintf(h, "%d %s", m.Version, m.SQLUp)
+	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
