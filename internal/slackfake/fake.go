@@ -3,6 +3,25 @@
 // can be told to answer 429 or 5xx; a response_url endpoint; and builders for
 // signed requests and payloads shaped like Slack's.
 //
+// Beyond recording calls, it models what people see, so a test checks the
+// consequence of a call rather than the call, in the same step as the call
+// is recorded:
+//   - conversations (messages.go, conversations.go): channel messages,
+//     ephemeral ones, response_url replace/delete, the app's DM with each
+//     user (chat.postMessage to U…/W… lands in a stable D… channel), thread
+//     replies, message metadata, edits and deletions, read back with
+//     conversations.history and conversations.replies;
+//   - surfaces (views.go): each user's modal stack and App Home; a modal
+//     opens only with a fresh trigger_id (once, 3 s of the fake's clock);
+//   - files (files.go): uploads shared in a conversation as a message;
+//   - delivery (delivery.go): refusals per user or channel, per-method rate
+//     limits over a sliding second (429, Retry-After), and failures after
+//     the message is stored (HTTP 500 or a dropped connection), so a naive
+//     retry shows a duplicate in the conversation.
+//
+// Time comes from the fake's clock: real time unless Options.Now says
+// otherwise, moved on by Advance.
+//
 // It answers only what Relais uses; it is not a Slack emulator.
 package slackfake
 
@@ -40,6 +59,9 @@ type Options struct {
 	// PingInterval is how often the Socket Mode endpoint pings clients;
 	// default 5 s.
 	PingInterval time.Duration
+	// Now is the fake's clock (trigger expiry, rate windows, Call.Time);
+	// default time.Now. Advance moves it on.
+	Now func() time.Time
 }
 
 // Call is one request the fake received.
@@ -54,12 +76,23 @@ type Call struct {
 	ContentType string
 	Form        url.Values
 	JSON        json.RawMessage
-	// Status is what the fake answered (429 and 5xx when told to fail).
+	// Status is what the fake answered (429 and 5xx when told to fail);
+	// StatusDropped when it closed the connection without answering.
 	Status int
+	// Error is the Slack error code of an ok:false answer.
+	Error string
+	// Time is when the fake received the call, on its clock.
+	Time time.Time
+	// answer is the Web API answer, decided when the call is recorded.
+	answer obj
 	// shownErr is why a response_url post could not change the
 	// conversation (its message was deleted).
 	shownErr error
 }
+
+// StatusDropped is the Call.Status of a call whose connection the fake
+// closed without an answer (FailAfterStoring with "drop").
+const StatusDropped = 0
 
 // Param returns a parameter of a form or JSON call, as a string.
 func (c Call) Param(name string) string {
@@ -106,6 +139,14 @@ type Server struct {
 	// messages and origins model what people see (messages.go).
 	messages []*Message
 	origins  map[string]responseOrigin
+	// offset moves opts.Now on (Advance).
+	offset time.Duration
+	// conv, views, files and deliv are the state of conversations.go,
+	// views.go, files.go and delivery.go.
+	conv  convState
+	views viewState
+	files fileState
+	deliv deliveryState
 }
 
 // New starts a fake Slack on 127.0.0.1.
@@ -120,6 +161,9 @@ func New(t testing.TB, opts Options) *Server {
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 5 * time.Second
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Server{
 		opts:     opts,
 		changed:  make(chan struct{}),
@@ -127,11 +171,13 @@ func New(t testing.TB, opts Options) *Server {
 		locales:  map[string]string{},
 		ts:       1700000000,
 		sock:     socketState{acks: map[string]Ack{}},
+		deliv:    newDeliveryState(),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/response/", s.serveResponse)
 	mux.HandleFunc("/socket", s.serveSocket)
+	mux.HandleFunc("/upload/", s.serveUpload)
 	s.srv = httptest.NewServer(mux) // httptest listens on 127.0.0.1
 	s.URL = s.srv.URL
 	t.Cleanup(s.Close)
@@ -297,6 +343,15 @@ func (s *Server) record(r *http.Request, method string) (Call, error) {
 			return Call{}, fmt.Errorf("unexpected content type %q", c.ContentType)
 		}
 	}
+	if q := r.URL.Query(); len(q) > 0 && strings.HasPrefix(r.URL.Path, "/api/") {
+		// A GET call (chat.getPermalink) carries its parameters in the URL.
+		if c.Form == nil {
+			c.Form = url.Values{}
+		}
+		for k, v := range q {
+			c.Form[k] = append(c.Form[k], v...)
+		}
+	}
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		c.Token = tok
 	} else if c.Form != nil {
@@ -305,17 +360,28 @@ func (s *Server) record(r *http.Request, method string) (Call, error) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	c.Time = s.nowLocked()
 	if f, ok := s.failures[method]; ok && f.n > 0 {
 		c.Status = f.status
 		f.n--
 		s.failures[method] = f
+	} else if s.rateLimitedLocked(method, c.Time) {
+		c.Status = http.StatusTooManyRequests
 	}
-	s.calls = append(s.calls, c)
+	if c.Status == http.StatusOK {
+		s.deliv.admitted[method] = append(s.deliv.admitted[method], c.Time)
+	}
 	if method == "response" && c.Status == http.StatusOK && json.Valid(c.JSON) {
 		// Shown in the same step as recorded: a test woken by the call
 		// sees its consequence.
 		c.shownErr = s.applyResponseLocked(c.Path, c.JSON)
 	}
+	if strings.HasPrefix(r.URL.Path, "/api/") && c.Status == http.StatusOK {
+		// Likewise a Web API call: answered, and what it changes shown,
+		// before anyone is told it was recorded.
+		s.answerCallLocked(&c)
+	}
+	s.calls = append(s.calls, c)
 	s.notifyLocked()
 	return c, nil
 }
@@ -372,29 +438,46 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, slackError("invalid_form_data"))
 		return
 	}
-	if c.Status != http.StatusOK {
+	switch c.Status {
+	case http.StatusOK:
+		writeJSON(w, c.answer)
+	case StatusDropped:
+		dropConnection(w)
+	default:
 		writeFailure(w, c.Status)
-		return
 	}
+}
+
+// answerCallLocked authenticates a Web API call and answers it, applying
+// what it changes; a failure queued with FailAfterStoring then replaces the
+// answer's status.
+func (s *Server) answerCallLocked(c *Call) {
 	want := s.opts.BotToken
-	if method == "apps.connections.open" {
+	if c.Method == "apps.connections.open" {
 		want = s.opts.AppToken
 	}
 	switch {
 	case c.Token == "":
-		writeJSON(w, slackError("not_authed"))
-		return
+		c.answer = slackError("not_authed")
 	case c.Token != want:
-		writeJSON(w, slackError("invalid_auth"))
+		c.answer = slackError("invalid_auth")
+	default:
+		c.answer = s.answerLocked(c.Method, *c)
+	}
+	if ok, _ := c.answer["ok"].(bool); !ok {
+		c.Error, _ = c.answer["error"].(string)
 		return
 	}
-	writeJSON(w, s.answer(method, c))
+	if status, failed := s.failAfterStoringLocked(c.Method); failed {
+		c.Status = status
+	}
 }
 
-// answer is the fake's reply to an authenticated Web API call.
-func (s *Server) answer(method string, c Call) obj {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// answerLocked is the fake's reply to an authenticated Web API call.
+func (s *Server) answerLocked(method string, c Call) obj {
+	if a, ok := s.answerMoreLocked(method, c); ok {
+		return a
+	}
 	switch method {
 	case "auth.test":
 		return obj{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "relais",
@@ -406,40 +489,12 @@ func (s *Server) answer(method string, c Call) obj {
 			return slackError("user_not_found")
 		}
 		return obj{"ok": true, "user": obj{"id": id, "team_id": TeamID, "name": strings.ToLower(id), "locale": loc}}
-	case "chat.postMessage":
-		if c.Param("channel") == "" {
-			return slackError("channel_not_found")
-		}
-		if c.Param("text") == "" && c.Param("blocks") == "" {
-			return slackError("no_text")
-		}
-		m := s.postMessageLocked(c)
-		return obj{"ok": true, "channel": m.Channel, "ts": m.TS,
-			"message": obj{"type": "message", "text": m.Text, "ts": m.TS, "bot_id": "B0BOT"}}
 	case "chat.postEphemeral":
 		if c.Param("channel") == "" || c.Param("user") == "" {
 			return slackError("channel_not_found")
 		}
 		s.ts++
 		return obj{"ok": true, "message_ts": strconv.FormatInt(s.ts, 10) + ".000200"}
-	case "conversations.open":
-		users := c.Param("users")
-		if users == "" {
-			return slackError("users_list_not_supplied")
-		}
-		return obj{"ok": true, "channel": obj{"id": "D" + strings.TrimPrefix(strings.Split(users, ",")[0], "U")}}
-	case "views.open":
-		if c.Param("trigger_id") == "" || c.Param("view") == "" {
-			return slackError("invalid_arguments")
-		}
-		s.nextID++
-		return obj{"ok": true, "view": obj{"id": fmt.Sprintf("V%d", s.nextID)}}
-	case "views.publish":
-		if c.Param("user_id") == "" || c.Param("view") == "" {
-			return slackError("invalid_arguments")
-		}
-		s.nextID++
-		return obj{"ok": true, "view": obj{"id": fmt.Sprintf("V%d", s.nextID)}}
 	case "apps.connections.open":
 		return obj{"ok": true, "url": "ws" + strings.TrimPrefix(s.URL, "http") + "/socket"}
 	}

@@ -21,10 +21,33 @@ type Message struct {
 	VisibleTo string
 	Text      string
 	Blocks    json.RawMessage
-	// Edits counts the times the message was replaced.
+	// Edits counts the times the message was replaced (response_url or
+	// chat.update).
 	Edits   int
 	Deleted bool
+	// User is who posted it: BotUserID for the app's Web API posts.
+	User string
+	// ThreadTS is the ts of the thread's parent for a thread reply; empty
+	// for a message in the channel itself.
+	ThreadTS string
+	// Broadcast says a thread reply was also sent to the channel
+	// (reply_broadcast).
+	Broadcast bool
+	// ReplyCount is how many replies a thread parent has (reply_count).
+	ReplyCount int
+	// Metadata is the message metadata posted with it, if any.
+	Metadata *Metadata
+	// Files are the files shared with the message (files.completeUploadExternal).
+	Files []File
 }
+
+// InThread reports whether m is a thread reply, shown in the thread rather
+// than in the channel (unless broadcast).
+func (m Message) InThread() bool { return m.ThreadTS != "" && m.ThreadTS != m.TS }
+
+// inChannelView reports whether m shows in the channel itself: not a thread
+// reply, unless broadcast.
+func (m Message) inChannelView() bool { return !m.InThread() || m.Broadcast }
 
 // Ephemeral reports whether only VisibleTo sees the message.
 func (m Message) Ephemeral() bool { return m.VisibleTo != "" }
@@ -162,13 +185,14 @@ func (s *Server) Message(t testing.TB, id string) Message {
 }
 
 // ChannelMessages is what everyone in channel sees: its messages that are
-// neither ephemeral nor deleted, oldest first.
+// neither ephemeral nor deleted, oldest first; thread replies are in Thread
+// (unless broadcast).
 func (s *Server) ChannelMessages(channel string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Message
 	for _, m := range s.messages {
-		if m.Channel == channel && !m.Ephemeral() && !m.Deleted {
+		if m.Channel == channel && !m.Ephemeral() && !m.Deleted && m.inChannelView() {
 			out = append(out, *m)
 		}
 	}
@@ -176,13 +200,14 @@ func (s *Server) ChannelMessages(channel string) []Message {
 }
 
 // SeenBy is what user sees in channel: the channel's messages and the
-// ephemeral ones shown to user, oldest first.
+// ephemeral ones shown to user, oldest first; thread replies are in Thread
+// (unless broadcast).
 func (s *Server) SeenBy(channel, user string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Message
 	for _, m := range s.messages {
-		if m.Channel == channel && !m.Deleted && (m.VisibleTo == "" || m.VisibleTo == user) {
+		if m.Channel == channel && !m.Deleted && (m.VisibleTo == "" || m.VisibleTo == user) && m.inChannelView() {
 			out = append(out, *m)
 		}
 	}
@@ -195,7 +220,7 @@ func (s *Server) WaitMessages(t testing.TB, channel, user string, n int) []Messa
 	s.waitFor(t, fmt.Sprintf("%d message(s) seen by %s in %s", n, user, channel), func() bool {
 		count := 0
 		for _, m := range s.messages {
-			if m.Channel == channel && !m.Deleted && (m.VisibleTo == "" || m.VisibleTo == user) {
+			if m.Channel == channel && !m.Deleted && (m.VisibleTo == "" || m.VisibleTo == user) && m.inChannelView() {
 				count++
 			}
 		}
@@ -241,7 +266,7 @@ func (m Message) Buttons() []Button {
 // Click is the block_actions payload Slack sends when user clicks the button
 // with actionID in message id, and the response_url it carries, which acts
 // on that message; container.is_ephemeral says whether the message is
-// private. It fails the test when user cannot see the message or it has no
+// private, and its trigger_id is fresh (IssueTriggerID). It fails the test when user cannot see the message or it has no
 // such button.
 func (s *Server) Click(t testing.TB, id, user, actionID string) (payload json.RawMessage, responseURL string) {
 	t.Helper()
@@ -253,11 +278,13 @@ func (s *Server) Click(t testing.TB, id, user, actionID string) (payload json.Ra
 	}
 	msg := *m
 	responseURL = s.newResponseURLLocked(responseOrigin{channel: m.Channel, user: user, messageID: m.ID})
+	triggerID := s.issueTriggerLocked(user)
 	s.mu.Unlock()
 	for _, b := range msg.Buttons() {
 		if b.ActionID == actionID {
 			return BlockAction{UserID: user, ChannelID: msg.Channel, ActionID: b.ActionID, BlockID: b.BlockID,
-				Value: b.Value, ResponseURL: responseURL, MessageTS: msg.TS, InChannel: !msg.Ephemeral()}.JSON(), responseURL
+				Value: b.Value, ResponseURL: responseURL, MessageTS: msg.TS, TriggerID: triggerID,
+				InChannel: !msg.Ephemeral()}.JSON(), responseURL
 		}
 	}
 	t.Fatalf("slackfake: message %s has no button %s: %s", id, actionID, msg.Blocks)
@@ -275,13 +302,4 @@ func (s *Server) ClickResponseURL(t testing.TB, id, user string) string {
 		t.Fatalf("slackfake: no message %s", id)
 	}
 	return s.newResponseURLLocked(responseOrigin{channel: m.Channel, user: user, messageID: m.ID})
-}
-
-// postMessageLocked shows a chat.postMessage in its channel.
-func (s *Server) postMessageLocked(c Call) *Message {
-	var blocks json.RawMessage
-	if b := c.Param("blocks"); b != "" && json.Valid([]byte(b)) {
-		blocks = json.RawMessage(b)
-	}
-	return s.newMessageLocked(c.Param("channel"), reply{Text: c.Param("text"), Blocks: blocks})
 }

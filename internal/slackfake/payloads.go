@@ -49,7 +49,9 @@ type SlashCommand struct {
 	Command     string // default "/pic"
 	Text        string
 	ResponseURL string
-	TriggerID   string
+	// TriggerID defaults to a fixed id that views.open refuses
+	// (invalid_trigger_id): use Server.IssueTriggerID for one it accepts.
+	TriggerID string
 }
 
 func (c SlashCommand) withDefaults() SlashCommand {
@@ -113,6 +115,9 @@ type BlockAction struct {
 	Value       string
 	ResponseURL string
 	MessageTS   string
+	// TriggerID defaults to a fixed id that views.open refuses; Click
+	// issues a fresh one.
+	TriggerID string
 	// InChannel says the clicked message is one everyone in the channel
 	// sees (container.is_ephemeral false); by default it is ephemeral.
 	InChannel bool
@@ -135,11 +140,14 @@ func (a BlockAction) JSON() json.RawMessage {
 	if a.MessageTS == "" {
 		a.MessageTS = "1700000000.000100"
 	}
+	if a.TriggerID == "" {
+		a.TriggerID = "13345224609.738474920.8088930838d88f008e0"
+	}
 	return mustJSON(obj{
 		"type":       "block_actions",
 		"token":      "gIkuvaNzQIHg97ATvDxqgjtO",
 		"api_app_id": "A0FAKE",
-		"trigger_id": "13345224609.738474920.8088930838d88f008e0",
+		"trigger_id": a.TriggerID,
 		"team":       obj{"id": a.TeamID, "domain": "fake"},
 		"user":       obj{"id": a.UserID, "username": "someone", "name": "someone", "team_id": a.TeamID},
 		"container": obj{"type": "message", "message_ts": a.MessageTS, "channel_id": a.ChannelID,
