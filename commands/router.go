@@ -171,33 +171,55 @@ const (
 // may narrow the view to that, never widen it. A click that fails answers
 // the clicker alone and leaves the clicked message as it was.
 func (rt *Router) Action(ctx context.Context, act ActionInvocation) Reply {
+	for _, i := range rt.interactions() {
+		if i.matches(act.ActionID) {
+			return i.Run(ctx, act)
+		}
+	}
+	return rt.problemReply(ctx, act.Caller, "action.unknown")
+}
+
+// pageCall is the command a page or share button runs again, seen from where
+// the button was clicked.
+func (rt *Router) pageCall(ctx context.Context, act ActionInvocation) (call, bool) {
 	st, ok := decodeActionValue(act.Value)
+	if !ok {
+		return call{}, false
+	}
+	return call{caller: act.Caller, channelID: act.ChannelID, text: st.Text, page: st.Page,
+		shared: act.Surface != SurfacePrivate || st.Shared, sharedBy: st.SharedBy, lang: st.Lang}, true
+}
+
+// page shows another page in place of the clicked message.
+func (rt *Router) page(ctx context.Context, act ActionInvocation) Reply {
+	c, ok := rt.pageCall(ctx, act)
 	if !ok {
 		return rt.problemReply(ctx, act.Caller, "action.unknown")
 	}
-	c := call{caller: act.Caller, channelID: act.ChannelID, text: st.Text, page: st.Page,
-		shared: act.Surface != SurfacePrivate || st.Shared, sharedBy: st.SharedBy, lang: st.Lang}
-	switch {
-	case strings.HasPrefix(act.ActionID, ActionPage):
-		reply, ok := rt.dispatch(ctx, c)
-		if !ok {
-			return privately(reply)
-		}
-		reply.ReplaceOriginal = true
-		// A replaced channel message stays a channel message.
-		reply.InChannel = c.shared
-		renewBlockIDs(reply.Blocks)
-		return reply
-	case act.ActionID == ActionShare:
-		c.shared, c.sharedBy, c.lang = true, act.Caller.SlackUserID, ""
-		reply, ok := rt.dispatch(ctx, c)
-		if !ok {
-			return privately(reply)
-		}
-		reply.InChannel = true
-		return reply
+	reply, ok := rt.dispatch(ctx, c)
+	if !ok {
+		return privately(reply)
 	}
-	return rt.problemReply(ctx, act.Caller, "action.unknown")
+	reply.ReplaceOriginal = true
+	// A replaced channel message stays a channel message.
+	reply.InChannel = c.shared
+	renewBlockIDs(reply.Blocks)
+	return reply
+}
+
+// share posts the partnership's view of a reply in the channel.
+func (rt *Router) share(ctx context.Context, act ActionInvocation) Reply {
+	c, ok := rt.pageCall(ctx, act)
+	if !ok {
+		return rt.problemReply(ctx, act.Caller, "action.unknown")
+	}
+	c.shared, c.sharedBy, c.lang = true, act.Caller.SlackUserID, ""
+	reply, ok := rt.dispatch(ctx, c)
+	if !ok {
+		return privately(reply)
+	}
+	reply.InChannel = true
+	return reply
 }
 
 // privately makes reply a new message for the clicker alone.

@@ -18,6 +18,9 @@ type Invocation struct {
 	ChannelID string
 	// Text is everything the user typed after the command name, raw.
 	Text string
+	// TriggerID lets the reply open a modal (Reply.OpenModal): Slack takes
+	// it once, within 3 seconds. Empty where there is none (the console).
+	TriggerID string
 }
 
 // Surface says who else sees the message whose button was clicked. The zero
@@ -44,6 +47,79 @@ type ActionInvocation struct {
 	// Surface is where the clicked message is, as the transport knows it
 	// from Slack's own payload; never from a value Relais put in the button.
 	Surface Surface
+	// TriggerID lets the reply open a modal, as for a command.
+	TriggerID string
+	// MessageTS is the clicked message's timestamp, empty in a view.
+	MessageTS string
+}
+
+// ViewSubmission is a modal's submit, answered inside the acknowledgement.
+type ViewSubmission struct {
+	Caller Caller
+	// CallbackID names the view's declaration in the registry.
+	CallbackID string
+	ViewID     string
+	// PrivateMetadata is the text Relais put in the view: a hint only, never
+	// proof of who may write what.
+	PrivateMetadata string
+	// Values holds what was entered, by block id then action id.
+	Values    map[string]map[string]InputValue
+	TriggerID string
+}
+
+// InputValue is one input of a submitted view: a text, or selected options.
+type InputValue struct {
+	Text     string
+	Selected []string
+}
+
+// SubmissionReply is what a view submission answers. The zero value closes
+// the modal.
+type SubmissionReply struct {
+	// Errors keep the modal open with a message under each block (block id
+	// to message), and what was typed stays: response_action "errors".
+	Errors map[string]string
+	// Update replaces the modal (response_action "update").
+	Update *slack.ModalViewRequest
+}
+
+// Event is an Events API event the transport hands over, decoded.
+type Event struct {
+	// ID is Slack's event_id, globally unique: a handler that changes
+	// anything records it in the same transaction as the change.
+	ID     string
+	TeamID string
+	// Type is the inner event's type: "app_home_opened", "message"...
+	Type string
+	User string
+	// Channel and ChannelType ("im", "channel"...) of a message event.
+	Channel     string
+	ChannelType string
+	Text        string
+	TS          string
+	ThreadTS    string
+	// Subtype and BotID mark messages most handlers ignore (edits, bots).
+	Subtype string
+	BotID   string
+	// Tab is the App Home tab that was opened ("home", "messages").
+	Tab string
+}
+
+// EventReply is what handling an event asks the transport to show.
+type EventReply struct {
+	// Home, when set, is published as the event user's App Home.
+	Home *slack.HomeTabViewRequest
+	// Messages are posted in their conversations.
+	Messages []Outgoing
+}
+
+// Outgoing is a message Relais posts itself (not an answer to a request).
+type Outgoing struct {
+	// Channel is a conversation id, or a user id for the DM with them.
+	Channel  string
+	ThreadTS string
+	Text     string
+	Blocks   []slack.Block
 }
 
 // Reply is what a handler answers. Handlers never talk to Slack: the transport
@@ -60,6 +136,9 @@ type Reply struct {
 	// ReplaceOriginal replaces the message whose button was clicked
 	// (pagination), for everyone who sees that message.
 	ReplaceOriginal bool
+	// OpenModal, when set, is opened on the request's trigger_id (views.open)
+	// instead of, or besides, a message.
+	OpenModal *slack.ModalViewRequest
 }
 
 // Handler is what the transports call. Both Slack transports (Socket Mode and
@@ -67,6 +146,13 @@ type Reply struct {
 type Handler interface {
 	Command(ctx context.Context, inv Invocation) Reply
 	Action(ctx context.Context, act ActionInvocation) Reply
+	// Submit answers a modal's submission, inside the acknowledgement.
+	Submit(ctx context.Context, sub ViewSubmission) SubmissionReply
+	// Event handles an event. An error means it could not be processed and
+	// nothing was recorded: the transport lets Slack deliver it again. A
+	// handler whose event changes something records ev.ID in the same
+	// transaction, so a repeated delivery changes nothing.
+	Event(ctx context.Context, ev Event) (EventReply, error)
 }
 
 // LocaleSource tells a Slack user's locale ("fr-CA", "en-US"), for users who

@@ -69,7 +69,7 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	handlers := map[string]http.Handler{}
 	var receiver *slackbot.Receiver
 	if cfg.HTTPMode() {
-		receiver = slackbot.NewHTTPHandler(slackConfig(cfg), router, st, slackbot.NopEvents{}, logger)
+		receiver = slackbot.NewHTTPHandler(slackConfig(cfg), router, logger)
 		handlers["/slack/"] = receiver
 	}
 	if !cfg.HTTPMode() && !cfg.SocketMode() {
@@ -95,7 +95,7 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	socketDone := make(chan error, 1)
 	if cfg.SocketMode() {
 		go func() {
-			socketDone <- slackbot.RunSocketMode(ctx, slackConfig(cfg), router, st, slackbot.NopEvents{}, logger)
+			socketDone <- slackbot.RunSocketMode(ctx, slackConfig(cfg), router, logger)
 		}()
 	} else {
 		socketDone <- nil

@@ -15,6 +15,13 @@ import (
 	"github.com/pic-montreal/relais/commands"
 )
 
+// Handler is what the console runs: commands and clicks, as the Slack
+// transports do (a terminal has no modal, App Home nor events).
+type Handler interface {
+	Command(ctx context.Context, inv commands.Invocation) commands.Reply
+	Action(ctx context.Context, act commands.ActionInvocation) commands.Reply
+}
+
 // Options sets up a console session.
 type Options struct {
 	// Caller is who the commands run as.
@@ -55,7 +62,7 @@ func IsTerminal(f *os.File) bool {
 // the end of in stops it. It returns nil then, ctx's error when ctx ends, or
 // the error reading in or writing out. When ctx ends while in blocks, the
 // read in progress is abandoned to its goroutine until in yields or closes.
-func Run(ctx context.Context, in io.Reader, out io.Writer, handler commands.Handler, opts Options) error {
+func Run(ctx context.Context, in io.Reader, out io.Writer, handler Handler, opts Options) error {
 	if opts.Prompt == "" {
 		opts.Prompt = DefaultPrompt
 	}

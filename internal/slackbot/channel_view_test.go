@@ -53,7 +53,7 @@ func TestWhatTheChannelSees(t *testing.T) {
 	fake := slackfake.New(t, slackfake.Options{})
 	logger, _ := testLogger()
 	router := commands.New(demoWithSecrets(t), commands.Options{Logger: logger})
-	rc := NewHTTPHandler(testConfig(fake, nil), router, nil, nil, logger)
+	rc := NewHTTPHandler(testConfig(fake, nil), router, logger)
 	defer shutdown(t, rc)
 
 	const channel = "C0PIC"

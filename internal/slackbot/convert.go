@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -71,6 +72,7 @@ func invocationFromSlash(sc slack.SlashCommand) (commands.Invocation, error) {
 		Caller:    commands.Caller{SlackUserID: sc.UserID, TeamID: sc.TeamID},
 		ChannelID: sc.ChannelID,
 		Text:      sc.Text,
+		TriggerID: sc.TriggerID,
 	}, nil
 }
 
@@ -108,6 +110,8 @@ func actionsFromCallback(ic slack.InteractionCallback) (acts []commands.ActionIn
 			ActionID:  a.ActionID,
 			Value:     value,
 			Surface:   surface,
+			TriggerID: ic.TriggerID,
+			MessageTS: ic.Container.MessageTs,
 		})
 	}
 	return acts, true, nil
@@ -122,4 +126,122 @@ func surfaceOf(ic slack.InteractionCallback) commands.Surface {
 		return commands.SurfacePrivate
 	}
 	return commands.SurfaceShared
+}
+
+// submissionAck is the acknowledgement body of a view submission.
+type submissionAck struct {
+	ResponseAction string                  `json:"response_action"`
+	Errors         map[string]string       `json:"errors,omitempty"`
+	View           *slack.ModalViewRequest `json:"view,omitempty"`
+}
+
+// submissionAckOf renders a handler's answer; nil (an empty ack) closes the
+// modal.
+func submissionAckOf(r commands.SubmissionReply) *submissionAck {
+	switch {
+	case len(r.Errors) > 0:
+		return &submissionAck{ResponseAction: "errors", Errors: r.Errors}
+	case r.Update != nil:
+		return &submissionAck{ResponseAction: "update", View: r.Update}
+	}
+	return nil
+}
+
+func errorsAck(blockID, msg string) *submissionAck {
+	return &submissionAck{ResponseAction: "errors", Errors: map[string]string{blockID: msg}}
+}
+
+// firstInputBlock is where a message about the whole submission shows.
+func firstInputBlock(v slack.View) string {
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slack.InputBlock); ok && in.BlockID != "" {
+			return in.BlockID
+		}
+	}
+	for id := range v.State.Values {
+		return id
+	}
+	return "relais"
+}
+
+// submissionFromCallback turns a view_submission into the transport-neutral
+// ViewSubmission, with every input's value.
+func submissionFromCallback(ic slack.InteractionCallback) (commands.ViewSubmission, error) {
+	if ic.User.ID == "" || ic.View.ID == "" {
+		return commands.ViewSubmission{}, fmt.Errorf("%w: view_submission without user or view", errMalformed)
+	}
+	team := ic.Team.ID
+	if team == "" {
+		team = ic.User.TeamID
+	}
+	sub := commands.ViewSubmission{
+		Caller:          commands.Caller{SlackUserID: ic.User.ID, TeamID: team},
+		CallbackID:      ic.View.CallbackID,
+		ViewID:          ic.View.ID,
+		PrivateMetadata: ic.View.PrivateMetadata,
+		TriggerID:       ic.TriggerID,
+		Values:          map[string]map[string]commands.InputValue{},
+	}
+	if ic.View.State == nil {
+		return sub, nil
+	}
+	for blockID, inputs := range ic.View.State.Values {
+		sub.Values[blockID] = map[string]commands.InputValue{}
+		for actionID, a := range inputs {
+			v := commands.InputValue{Text: a.Value}
+			if a.SelectedOption.Value != "" {
+				v.Selected = append(v.Selected, a.SelectedOption.Value)
+			}
+			for _, o := range a.SelectedOptions {
+				v.Selected = append(v.Selected, o.Value)
+			}
+			v.Selected = append(v.Selected, a.SelectedUsers...)
+			if a.SelectedUser != "" {
+				v.Selected = append(v.Selected, a.SelectedUser)
+			}
+			if a.SelectedDate != "" {
+				v.Text = a.SelectedDate
+			}
+			sub.Values[blockID][actionID] = v
+		}
+	}
+	return sub, nil
+}
+
+// innerEvent holds the fields Relais reads from an event; an edited message
+// (subtype message_changed) carries the new version in Message.
+type innerEvent struct {
+	Type        string `json:"type"`
+	User        string `json:"user"`
+	Channel     string `json:"channel"`
+	ChannelType string `json:"channel_type"`
+	Text        string `json:"text"`
+	TS          string `json:"ts"`
+	ThreadTS    string `json:"thread_ts"`
+	Subtype     string `json:"subtype"`
+	BotID       string `json:"bot_id"`
+	Tab         string `json:"tab"`
+	Message     *struct {
+		User     string `json:"user"`
+		Text     string `json:"text"`
+		TS       string `json:"ts"`
+		ThreadTS string `json:"thread_ts"`
+		BotID    string `json:"bot_id"`
+	} `json:"message"`
+}
+
+// eventFromCallback decodes an event_callback's inner event.
+func eventFromCallback(o outerEvent) (commands.Event, error) {
+	var in innerEvent
+	if err := json.Unmarshal(o.Event, &in); err != nil || in.Type == "" {
+		return commands.Event{}, fmt.Errorf("%w: event without type", errMalformed)
+	}
+	ev := commands.Event{ID: o.EventID, TeamID: o.TeamID, Type: in.Type, User: in.User, Channel: in.Channel,
+		ChannelType: in.ChannelType, Text: in.Text, TS: in.TS, ThreadTS: in.ThreadTS, Subtype: in.Subtype,
+		BotID: in.BotID, Tab: in.Tab}
+	if in.Subtype == "message_changed" && in.Message != nil {
+		m := in.Message
+		ev.User, ev.Text, ev.TS, ev.ThreadTS, ev.BotID = m.User, m.Text, m.TS, m.ThreadTS, m.BotID
+	}
+	return ev, nil
 }

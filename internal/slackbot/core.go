@@ -19,55 +19,37 @@ import (
 	"github.com/pic-montreal/relais/internal/i18n"
 )
 
-// EventDeduper remembers which Events API deliveries were already processed.
-// *store.Store implements it with a unique row per event_id.
-type EventDeduper interface {
-	// MarkEventProcessed reports whether eventID is seen for the first time.
-	MarkEventProcessed(ctx context.Context, eventID, teamID, eventType string) (bool, error)
-}
-
-// EventHandler processes one Events API event, after the delivery was
-// acknowledged; its error is logged.
-type EventHandler interface {
-	HandleEvent(ctx context.Context, ev slackevents.EventsAPIEvent) error
-}
-
-// NopEvents is the default EventHandler: Relais subscribes to no event yet.
-type NopEvents struct{}
-
-// HandleEvent does nothing.
-func (NopEvents) HandleEvent(context.Context, slackevents.EventsAPIEvent) error { return nil }
-
-// dedupeTimeout keeps the de-duplication query well inside Slack's 3 s.
-const dedupeTimeout = 2 * time.Second
-
-var errUnavailable = errors.New("event store unavailable")
+// errUnavailable means an event could not be processed for now (its
+// handler's database is down): it is not acknowledged, so Slack retries.
+var errUnavailable = errors.New("event not processed; Slack will retry")
 
 // core is what both transports share: running handlers within the ack budget,
 // delivering late replies, and processing events once.
 type core struct {
 	cfg     Config
 	handler commands.Handler
-	dedup   EventDeduper
-	events  EventHandler
 	logger  *slog.Logger
 	client  *retryClient
+	// api calls the Web API for what a reply asks besides a message: open a
+	// modal, publish an App Home, post in a conversation. Nil without a bot
+	// token; those parts of replies are then logged and dropped.
+	api *slack.Client
 	// post delivers a reply to a response_url; tests replace it.
 	post func(responseURL string, m message)
 	// wg counts detached work, so shutdown can wait for replies in flight.
 	wg sync.WaitGroup
 }
 
-func newCore(cfg Config, h commands.Handler, dedup EventDeduper, events EventHandler, logger *slog.Logger) *core {
+func newCore(cfg Config, h commands.Handler, logger *slog.Logger) *core {
 	if h == nil {
 		panic("slackbot: nil commands.Handler")
 	}
 	cfg = cfg.withDefaults()
 	logger = orDefault(logger)
-	if events == nil {
-		events = NopEvents{}
+	c := &core{cfg: cfg, handler: h, logger: logger, client: newHTTPClient(cfg, logger)}
+	if cfg.BotToken != "" {
+		c.api = NewClient(cfg, logger)
 	}
-	c := &core{cfg: cfg, handler: h, dedup: dedup, events: events, logger: logger, client: newHTTPClient(cfg, logger)}
 	c.post = c.client.postResponse
 	return c
 }
@@ -127,10 +109,33 @@ func (c *core) recovered(what string, out **message) {
 func (c *core) runCommand(ctx context.Context, inv commands.Invocation) (out *message) {
 	defer c.recovered("command", &out)
 	r := c.handler.Command(ctx, inv)
+	if r.OpenModal != nil && !c.openModal(ctx, inv.TriggerID, r.OpenModal) {
+		return c.modalFailed()
+	}
 	if emptyReply(r) {
 		return nil
 	}
 	m := commandMessage(r)
+	return &m
+}
+
+// openModal opens view on triggerID and reports whether Slack took it. The
+// trigger works once and within 3 seconds, so a failure is not retried: the
+// user is asked to try again.
+func (c *core) openModal(ctx context.Context, triggerID string, view *slack.ModalViewRequest) bool {
+	if c.api == nil || triggerID == "" {
+		c.logger.Error("slack: cannot open a modal", "reason", "no bot token or no trigger_id")
+		return false
+	}
+	if _, err := c.api.OpenViewContext(ctx, triggerID, *view); err != nil {
+		c.logger.Error("slack: views.open failed", "callback_id", view.CallbackID, "error", redactErr(err))
+		return false
+	}
+	return true
+}
+
+func (c *core) modalFailed() *message {
+	m := textMessage(c.say("error.modal"))
 	return &m
 }
 
@@ -145,6 +150,9 @@ func (c *core) runAction(ctx context.Context, act commands.ActionInvocation) (ou
 	}()
 	defer c.recovered("action", &out)
 	r := c.handler.Action(ctx, act)
+	if r.OpenModal != nil && !c.openModal(ctx, act.TriggerID, r.OpenModal) {
+		return c.modalFailed()
+	}
 	if emptyReply(r) {
 		return nil
 	}
@@ -205,19 +213,62 @@ func (c *core) actions(parent context.Context, acts []commands.ActionInvocation,
 	})
 }
 
-// interaction handles a parsed interaction payload; only a malformed
-// block_actions payload is an error.
-func (c *core) interaction(ctx context.Context, ic slack.InteractionCallback) error {
+// interaction handles a parsed interaction payload and returns what the
+// acknowledgement carries (nil: an empty one). Clicks are answered after the
+// ack, through response_url; a view submission is answered in the ack.
+// Only a malformed payload is an error.
+func (c *core) interaction(ctx context.Context, ic slack.InteractionCallback) (any, error) {
+	if ic.Type == slack.InteractionTypeViewSubmission {
+		sub, err := submissionFromCallback(ic)
+		if err != nil {
+			return nil, err
+		}
+		return c.submit(ctx, sub, firstInputBlock(ic.View)), nil
+	}
 	acts, ok, err := actionsFromCallback(ic)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !ok {
 		c.logger.Debug("slack: interaction ignored", "type", string(ic.Type))
-		return nil
+		return nil, nil
 	}
 	c.actions(ctx, acts, ic.ResponseURL)
-	return nil
+	return nil, nil
+}
+
+// submit runs a view submission within the ack budget. When it is too slow
+// or fails, the modal stays open with what was typed and a message under
+// its first input: nothing typed is lost, and sending again is safe since
+// submissions are idempotent.
+func (c *core) submit(parent context.Context, sub commands.ViewSubmission, firstBlock string) any {
+	done := make(chan *submissionAck, 1)
+	c.detached(parent, func(ctx context.Context) {
+		var ack *submissionAck
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					c.logger.Error("slack: view submission panicked", "callback_id", sub.CallbackID,
+						"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					ack = errorsAck(firstBlock, c.say("error.internal"))
+				}
+			}()
+			ack = submissionAckOf(c.handler.Submit(ctx, sub))
+		}()
+		done <- ack
+	})
+	t := time.NewTimer(c.cfg.AckBudget)
+	defer t.Stop()
+	select {
+	case ack := <-done:
+		if ack == nil {
+			return nil
+		}
+		return ack
+	case <-t.C:
+		c.logger.Warn("slack: view submission slower than the ack budget", "callback_id", sub.CallbackID)
+		return errorsAck(firstBlock, c.say("error.slow_submit"))
+	}
 }
 
 // outerEvent is the part of an Events API body read before slack-go's parser,
@@ -253,9 +304,6 @@ func (c *core) event(ctx context.Context, raw []byte) (challenge string, err err
 		return "", nil
 	}
 
-	var inner struct {
-		Type string `json:"type"`
-	}
 	if o.EventID == "" || len(o.Event) == 0 {
 		return "", fmt.Errorf("%w: event_callback without event_id or event", errMalformed)
 	}
@@ -264,50 +312,86 @@ func (c *core) event(ctx context.Context, raw []byte) (challenge string, err err
 	if !isSlackID(o.EventID) || (o.TeamID != "" && !isSlackID(o.TeamID)) {
 		return "", fmt.Errorf("%w: event_id or team_id is not a Slack id", errMalformed)
 	}
-	if err := json.Unmarshal(o.Event, &inner); err != nil || inner.Type == "" {
-		return "", fmt.Errorf("%w: event without type", errMalformed)
-	}
-	if !knownEventType(inner.Type) {
-		// A type slack-go cannot decode cannot be handled either; refusing it
-		// would only make Slack retry and count failures against the app.
-		c.logger.Debug("slack: event type ignored", "event_type", inner.Type)
-		return "", nil
-	}
-	ev, err := safeParse(func() (slackevents.EventsAPIEvent, error) {
-		return slackevents.ParseEvent(raw, slackevents.OptionNoVerifyToken())
-	})
+	ev, err := eventFromCallback(o)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", errMalformed, err)
+		return "", err
 	}
+	return "", c.handleEvent(ctx, ev)
+}
 
-	if c.dedup != nil {
-		dctx, cancel := context.WithTimeout(ctx, dedupeTimeout)
-		first, err := c.dedup.MarkEventProcessed(dctx, o.EventID, o.TeamID, inner.Type)
-		cancel()
-		if storeRefusedValue(err) {
-			return "", fmt.Errorf("%w: event ids refused by the store: %v", errMalformed, err)
+// handleEvent runs the event's handler before the acknowledgement, so that
+// an event is acknowledged only once its effect (and the record that it was
+// processed, in the same transaction) is committed; a failure leaves it
+// unacknowledged for Slack to deliver again. A handler slower than the ack
+// budget finishes after the ack: Slack would otherwise retry an event
+// already on its way. What the handler asks to show is sent after the ack.
+func (c *core) handleEvent(parent context.Context, ev commands.Event) error {
+	type outcome struct {
+		reply commands.EventReply
+		err   error
+	}
+	done := make(chan outcome, 1)
+	c.detached(parent, func(ctx context.Context) {
+		var o outcome
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					c.logger.Error("slack: event handler panicked", "event_id", ev.ID,
+						"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					o.err = fmt.Errorf("event handler panicked: %v", p)
+				}
+			}()
+			o.reply, o.err = c.handler.Event(ctx, ev)
+		}()
+		if o.err == nil {
+			c.show(ctx, ev, o.reply)
 		}
-		if err != nil {
-			c.logger.Error("slack: cannot record event; Slack will retry", "event_id", o.EventID, "error", err)
-			return "", errUnavailable
+		done <- o
+	})
+	t := time.NewTimer(c.cfg.AckBudget)
+	defer t.Stop()
+	select {
+	case o := <-done:
+		switch {
+		case o.err == nil:
+			return nil
+		case storeRefusedValue(o.err):
+			return fmt.Errorf("%w: event refused by the store: %v", errMalformed, o.err)
 		}
-		if !first {
-			c.logger.Debug("slack: duplicate event ignored", "event_id", o.EventID)
-			return "", nil
+		c.logger.Error("slack: event not processed; Slack will retry", "event_id", ev.ID, "event_type", ev.Type, "error", o.err)
+		return errUnavailable
+	case <-t.C:
+		c.logger.Warn("slack: event handler slower than the ack budget; acknowledged", "event_id", ev.ID, "event_type", ev.Type)
+		return nil
+	}
+}
+
+// show sends what handling an event asked to show: the App Home, messages.
+func (c *core) show(ctx context.Context, ev commands.Event, r commands.EventReply) {
+	if r.Home == nil && len(r.Messages) == 0 {
+		return
+	}
+	if c.api == nil {
+		c.logger.Error("slack: cannot answer an event without a bot token", "event_type", ev.Type)
+		return
+	}
+	if r.Home != nil {
+		if _, err := c.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: ev.User, View: *r.Home}); err != nil {
+			c.logger.Error("slack: views.publish failed", "error", redactErr(err))
 		}
 	}
-	c.detached(ctx, func(ctx context.Context) {
-		defer func() {
-			if p := recover(); p != nil {
-				c.logger.Error("slack: event handler panicked", "event_id", o.EventID,
-					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			}
-		}()
-		if err := c.events.HandleEvent(ctx, ev); err != nil {
-			c.logger.Error("slack: event not handled", "event_id", o.EventID, "event_type", inner.Type, "error", err)
+	for _, m := range r.Messages {
+		opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+		if len(m.Blocks) > 0 {
+			opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
 		}
-	})
-	return "", nil
+		if m.ThreadTS != "" {
+			opts = append(opts, slack.MsgOptionTS(m.ThreadTS))
+		}
+		if _, _, err := c.api.PostMessageContext(ctx, m.Channel, opts...); err != nil {
+			c.logger.Error("slack: chat.postMessage failed", "error", redactErr(err))
+		}
+	}
 }
 
 // maxSlackIDLen is generous: Slack's ids (Ev…, T…, E…) are about a dozen characters.
@@ -350,15 +434,6 @@ func storeRefusedValue(err error) bool {
 	return strings.HasPrefix(code, "22") || code == "23502" || code == "23514" || code == "54000"
 }
 
-// knownEventType reports whether slackevents.ParseEvent can decode an inner
-// event of type t (it looks in the same two tables).
-func knownEventType(t string) bool {
-	if _, ok := slackevents.EventsAPIInnerEventMapping[slackevents.EventsAPIType(t)]; ok {
-		return true
-	}
-	_, ok := slack.EventMapping[t]
-	return ok
-}
 
 // safeParse runs a third-party decoder, turning a panic on hostile input into
 // an error: a malformed payload must get a 400, never a crash or a 500.

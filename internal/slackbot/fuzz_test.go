@@ -21,7 +21,7 @@ func fuzzReceiver(t testing.TB) *Receiver {
 	h := &testHandler{
 		command: func(_ context.Context, inv commands.Invocation) commands.Reply { return commands.Reply{Text: inv.Text} },
 	}
-	rc := NewHTTPHandler(cfg, h, &memDeduper{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rc := NewHTTPHandler(cfg, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	rc.core.post = func(string, message) {}
 	return rc
 }

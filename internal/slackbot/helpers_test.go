@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slackevents"
 
 	"github.com/pic-montreal/relais/commands"
 	"github.com/pic-montreal/relais/internal/slackfake"
+	"github.com/pic-montreal/relais/internal/store"
 )
 
 const testSecret = "test-signing-secret-0123456789"
@@ -26,6 +26,9 @@ const testSecret = "test-signing-secret-0123456789"
 type testHandler struct {
 	command func(ctx context.Context, inv commands.Invocation) commands.Reply
 	action  func(ctx context.Context, act commands.ActionInvocation) commands.Reply
+	submit  func(ctx context.Context, sub commands.ViewSubmission) commands.SubmissionReply
+	// events handles events; nil drops them.
+	events *recordingEvents
 
 	mu   sync.Mutex
 	invs []commands.Invocation
@@ -52,6 +55,20 @@ func (h *testHandler) Action(ctx context.Context, act commands.ActionInvocation)
 	return commands.Reply{Text: "action: " + act.ActionID}
 }
 
+func (h *testHandler) Submit(ctx context.Context, sub commands.ViewSubmission) commands.SubmissionReply {
+	if h.submit != nil {
+		return h.submit(ctx, sub)
+	}
+	return commands.SubmissionReply{}
+}
+
+func (h *testHandler) Event(ctx context.Context, ev commands.Event) (commands.EventReply, error) {
+	if h.events != nil {
+		return h.events.handle(ctx, ev)
+	}
+	return commands.EventReply{}, nil
+}
+
 func (h *testHandler) invocations() []commands.Invocation {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -64,47 +81,52 @@ func (h *testHandler) actions() []commands.ActionInvocation {
 	return append([]commands.ActionInvocation(nil), h.acts...)
 }
 
-// memDeduper is an in-memory EventDeduper (the PostgreSQL one is tested with
-// testdb).
-type memDeduper struct {
-	mu   sync.Mutex
-	seen map[string]bool
-	err  error
-}
-
-func (d *memDeduper) MarkEventProcessed(_ context.Context, id, _, _ string) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.err != nil {
-		return false, d.err
-	}
-	if d.seen == nil {
-		d.seen = map[string]bool{}
-	}
-	if d.seen[id] {
-		return false, nil
-	}
-	d.seen[id] = true
-	return true, nil
-}
-
-// recordingEvents is an EventHandler that counts and forwards events.
+// recordingEvents handles events for tests as a real handler does: with a
+// store, it records each event id in the same transaction as its effect
+// (here, counting the event), so only first deliveries count; err, when
+// set, is every event's outcome (a database down).
 type recordingEvents struct {
+	st    *store.Store
+	err   error
+	reply commands.EventReply
+	// asked, when set, is told each event id once the store has answered.
+	asked chan string
+
 	mu     sync.Mutex
-	events []slackevents.EventsAPIEvent
-	ch     chan slackevents.EventsAPIEvent
+	events []commands.Event
+	ch     chan commands.Event
 }
 
-func newRecordingEvents() *recordingEvents {
-	return &recordingEvents{ch: make(chan slackevents.EventsAPIEvent, 100)}
+func newRecordingEvents(st *store.Store) *recordingEvents {
+	return &recordingEvents{st: st, ch: make(chan commands.Event, 100)}
 }
 
-func (r *recordingEvents) HandleEvent(_ context.Context, ev slackevents.EventsAPIEvent) error {
+func (r *recordingEvents) handle(ctx context.Context, ev commands.Event) (commands.EventReply, error) {
+	if r.err != nil {
+		return commands.EventReply{}, r.err
+	}
+	first := true
+	if r.st != nil {
+		err := r.st.InTx(ctx, "test", func(tx *store.Tx) error {
+			var err error
+			first, err = tx.MarkEventProcessed(ctx, ev.ID, ev.TeamID, ev.Type)
+			return err
+		})
+		if r.asked != nil {
+			r.asked <- ev.ID // once the store has answered
+		}
+		if err != nil {
+			return commands.EventReply{}, err
+		}
+	}
+	if !first {
+		return commands.EventReply{}, nil
+	}
 	r.mu.Lock()
 	r.events = append(r.events, ev)
 	r.mu.Unlock()
 	r.ch <- ev
-	return nil
+	return r.reply, nil
 }
 
 func (r *recordingEvents) count() int {
@@ -113,14 +135,14 @@ func (r *recordingEvents) count() int {
 	return len(r.events)
 }
 
-func (r *recordingEvents) next(t *testing.T) slackevents.EventsAPIEvent {
+func (r *recordingEvents) next(t *testing.T) commands.Event {
 	t.Helper()
 	select {
 	case ev := <-r.ch:
 		return ev
 	case <-time.After(slackfake.WaitTimeout):
 		t.Fatal("timed out waiting for an event")
-		return slackevents.EventsAPIEvent{}
+		return commands.Event{}
 	}
 }
 
@@ -218,3 +240,6 @@ func sectionBlocks(text string) []slack.Block {
 }
 
 func ioNop(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+// fakeTriggerID is the trigger_id slackfake's payloads carry by default.
+const fakeTriggerID = "13345224609.738474920.8088930838d88f008e0"

@@ -32,11 +32,10 @@ type Receiver struct {
 	core *core
 }
 
-// NewHTTPHandler returns the HTTP receiver. dedup may be nil (no
-// de-duplication, for tests only); events may be nil (events are then
-// acknowledged and dropped). An empty cfg.SigningSecret rejects every request.
-func NewHTTPHandler(cfg Config, h commands.Handler, dedup EventDeduper, events EventHandler, logger *slog.Logger) *Receiver {
-	c := newCore(cfg, h, dedup, events, logger)
+// NewHTTPHandler returns the HTTP receiver. An empty cfg.SigningSecret
+// rejects every request.
+func NewHTTPHandler(cfg Config, h commands.Handler, logger *slog.Logger) *Receiver {
+	c := newCore(cfg, h, logger)
 	if c.cfg.SigningSecret == "" {
 		c.logger.Error("slack: no signing secret configured; every Slack request will be refused")
 	}
@@ -125,11 +124,12 @@ func (rc *Receiver) serveInteraction(w http.ResponseWriter, r *http.Request, _ [
 		rc.badRequest(w, r, err)
 		return
 	}
-	if err := rc.core.interaction(r.Context(), ic); err != nil {
+	ack, err := rc.core.interaction(r.Context(), ic)
+	if err != nil {
 		rc.badRequest(w, r, err)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
+	rc.writeJSON(w, ack)
 }
 
 func (rc *Receiver) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -155,12 +155,21 @@ func (rc *Receiver) serveEvent(w http.ResponseWriter, r *http.Request, body []by
 // writeMessage writes an acknowledgement: empty when m is nil, else m as JSON.
 func (rc *Receiver) writeMessage(w http.ResponseWriter, m *message) {
 	if m == nil {
+		rc.writeJSON(w, nil)
+		return
+	}
+	rc.writeJSON(w, m)
+}
+
+// writeJSON writes an acknowledgement body: empty for nil, else v as JSON.
+func (rc *Receiver) writeJSON(w http.ResponseWriter, v any) {
+	if v == nil {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	b, err := json.Marshal(m)
+	b, err := json.Marshal(v)
 	if err != nil {
-		rc.core.logger.Error("slack: cannot encode reply", "error", err)
+		rc.core.logger.Error("slack: cannot encode acknowledgement", "error", err)
 		b, _ = json.Marshal(rc.core.internalError())
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -22,7 +22,7 @@ func TestResponseURLWaitsOutRateLimit(t *testing.T) {
 	fake := slackfake.New(t, slackfake.Options{})
 	sl := &sleeps{}
 	logger, logs := testLogger()
-	c := newCore(testConfig(fake, sl), &testHandler{}, nil, nil, logger)
+	c := newCore(testConfig(fake, sl), &testHandler{}, logger)
 
 	url := fake.NewResponseURL()
 	fake.FailNext("response", 1, http.StatusTooManyRequests)
@@ -48,7 +48,7 @@ func TestResponseURLServerErrorIsNotRetried(t *testing.T) {
 	fake := slackfake.New(t, slackfake.Options{})
 	sl := &sleeps{}
 	logger, logs := testLogger()
-	c := newCore(testConfig(fake, sl), &testHandler{}, nil, nil, logger)
+	c := newCore(testConfig(fake, sl), &testHandler{}, logger)
 	url := fake.NewResponseURL()
 	fake.FailNext("response", 1, http.StatusInternalServerError)
 	c.post(url, textMessage("bonjour"))
@@ -73,7 +73,7 @@ func TestResponseURLServerErrorIsNotRetried(t *testing.T) {
 func TestResponseURLGivesUpLoudly(t *testing.T) {
 	fake := slackfake.New(t, slackfake.Options{})
 	logger, logs := testLogger()
-	c := newCore(testConfig(fake, &sleeps{}), &testHandler{}, nil, nil, logger)
+	c := newCore(testConfig(fake, &sleeps{}), &testHandler{}, logger)
 	url := fake.NewResponseURL()
 	fake.FailNext("response", 100, http.StatusTooManyRequests)
 	c.post(url, textMessage("bonjour"))
@@ -120,7 +120,7 @@ func TestResponseURLNotRetriedAfterSending(t *testing.T) {
 	} {
 		sl := &sleeps{}
 		logger, logs := testLogger()
-		c := newCore(testConfig(nil, sl), &testHandler{}, nil, nil, logger)
+		c := newCore(testConfig(nil, sl), &testHandler{}, logger)
 		c.client.hc.Timeout = 50 * time.Millisecond // instead of attemptTimeout
 		c.post(tc.url, textMessage("x"))
 		if n := tc.attempts.Load(); n != 1 {
@@ -167,7 +167,7 @@ func TestResponseURLRetriesRefusedConnection(t *testing.T) {
 		return ctx.Err()
 	}
 	logger, logs := testLogger()
-	c := newCore(cfg, &testHandler{}, nil, nil, logger)
+	c := newCore(cfg, &testHandler{}, logger)
 	c.post("http://"+addr+"/commands/T1/1/secretpart", textMessage("bonjour"))
 	select {
 	case got := <-delivered:
@@ -305,7 +305,7 @@ func TestWebAPIMethodsOfTheFake(t *testing.T) {
 func TestNetworkErrorLogsNoURL(t *testing.T) {
 	sl := &sleeps{}
 	logger, logs := testLogger()
-	c := newCore(testConfig(nil, sl), &testHandler{}, nil, nil, logger)
+	c := newCore(testConfig(nil, sl), &testHandler{}, logger)
 	c.post("http://127.0.0.1:1/commands/T1/123/secretpart", textMessage("x"))
 	out := logs.String()
 	if !strings.Contains(out, "giving up") || !strings.Contains(out, "reply not delivered") {

@@ -38,11 +38,11 @@ const socketConnections = 2
 // returns on a fatal error (revoked or invalid token) or when ctx is done.
 // RunSocketMode keeps trying after such an error, with backoff, logging each
 // failure: a token fixed in Slack's settings then needs no restart.
-func RunSocketMode(ctx context.Context, cfg Config, h commands.Handler, dedup EventDeduper, events EventHandler, logger *slog.Logger) error {
+func RunSocketMode(ctx context.Context, cfg Config, h commands.Handler, logger *slog.Logger) error {
 	if cfg.AppToken == "" || cfg.BotToken == "" {
 		return errors.New("slackbot: Socket Mode needs an app-level token (xapp-…) and a bot token (xoxb-…)")
 	}
-	c := newCore(cfg, h, dedup, events, logger)
+	c := newCore(cfg, h, logger)
 	api := NewClient(c.cfg, c.logger)
 	s := &socketRunner{core: c, events: make(chan linkEvent)}
 	for i := range socketConnections {
@@ -197,9 +197,17 @@ func (s *socketLink) envelope(ctx context.Context, evt socketmode.Event) {
 	case slack.SlashCommand:
 		s.slashCommand(ctx, req, data)
 	case slack.InteractionCallback:
-		s.ack(ctx, req.EnvelopeID, nil)
-		if err := s.core.interaction(ctx, data); err != nil {
+		// Clicks are acknowledged at once and answered after; a view
+		// submission's answer is the ack's payload.
+		if data.Type != slack.InteractionTypeViewSubmission {
+			s.ack(ctx, req.EnvelopeID, nil)
+		}
+		ack, err := s.core.interaction(ctx, data)
+		if err != nil {
 			s.core.logger.Warn("slack: malformed interaction", "reason", err.Error())
+		}
+		if data.Type == slack.InteractionTypeViewSubmission {
+			s.ack(ctx, req.EnvelopeID, ack)
 		}
 	default:
 		if evt.Type == socketmode.EventTypeEventsAPI {

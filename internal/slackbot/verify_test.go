@@ -41,7 +41,7 @@ func TestSignatureTestVector(t *testing.T) {
 	// The same request through the receiver, with the clock at its timestamp.
 	h := &testHandler{}
 	logger, _ := testLogger()
-	rc := NewHTTPHandler(Config{SigningSecret: vectorSecret, Now: func() time.Time { return time.Unix(vectorTS+10, 0) }}, h, nil, nil, logger)
+	rc := NewHTTPHandler(Config{SigningSecret: vectorSecret, Now: func() time.Time { return time.Unix(vectorTS+10, 0) }}, h, logger)
 	req, _ := http.NewRequest(http.MethodPost, PathCommands, strings.NewReader(vectorBody))
 	req.Header = vectorHeader()
 	req.Header.Set("Content-Type", slackfake.FormContentType)
@@ -115,7 +115,7 @@ func TestBadRequestsAreRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := &testHandler{}
 			logger, logs := testLogger()
-			rc := NewHTTPHandler(testConfig(nil, nil), h, nil, nil, logger)
+			rc := NewHTTPHandler(testConfig(nil, nil), h, logger)
 			rec := serve(rc, tc.req)
 			if rec.Code != http.StatusUnauthorized {
 				t.Fatalf("status %d, want 401", rec.Code)
@@ -140,7 +140,7 @@ func TestBadRequestsAreRefused(t *testing.T) {
 
 func TestNoSecretRefusesAll(t *testing.T) {
 	logger, _ := testLogger()
-	rc := NewHTTPHandler(Config{Now: func() time.Time { return fixedNow }}, &testHandler{}, nil, nil, logger)
+	rc := NewHTTPHandler(Config{Now: func() time.Time { return fixedNow }}, &testHandler{}, logger)
 	body := slackfake.SlashCommand{}.Body()
 	// Signed with the empty secret: must not pass either.
 	rec := serve(rc, slackfake.SignedRequest("", fixedNow, PathCommands, slackfake.FormContentType, body))
@@ -151,7 +151,7 @@ func TestNoSecretRefusesAll(t *testing.T) {
 
 func TestMethodPathAndSize(t *testing.T) {
 	logger, _ := testLogger()
-	rc := NewHTTPHandler(testConfig(nil, nil), &testHandler{}, nil, nil, logger)
+	rc := NewHTTPHandler(testConfig(nil, nil), &testHandler{}, logger)
 	for _, p := range []string{PathCommands, PathInteractions, PathEvents} {
 		req, _ := http.NewRequest(http.MethodGet, p, nil)
 		rec := serve(rc, req)
