@@ -481,13 +481,14 @@ func (s *Server) repliesLocked(c Call) obj {
 }
 
 // Posted is every message everyone in channel can see, thread replies
-// included, oldest first: what a test counts duplicates in.
+// included, oldest first: what a test counts duplicates in. Channel ""
+// means every conversation (all DMs of a fan-out, say).
 func (s *Server) Posted(channel string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []Message
 	for _, m := range s.messages {
-		if m.Channel == channel && !m.Ephemeral() && !m.Deleted {
+		if (channel == "" || m.Channel == channel) && !m.Ephemeral() && !m.Deleted {
 			out = append(out, *m)
 		}
 	}
@@ -512,8 +513,8 @@ func (s *Server) Thread(channel, ts string) []Message {
 	return out
 }
 
-// CountByMetadataKey counts the messages Posted in channel by the value of
-// key in their metadata payload; a count above 1 is a duplicate.
+// CountByMetadataKey counts the messages Posted in channel ("" for all) by
+// the value of key in their metadata payload; a count above 1 is a duplicate.
 func (s *Server) CountByMetadataKey(channel, key string) map[string]int {
 	out := map[string]int{}
 	for _, m := range s.Posted(channel) {

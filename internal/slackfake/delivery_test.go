@@ -116,7 +116,7 @@ func TestFailAfterStoring(t *testing.T) {
 			if _, _, err := api.PostMessageContext(ctx, "U1", slack.MsgOptionText("Condensé", false), meta); err != nil {
 				t.Fatal(err)
 			}
-			if n := s.CountByMetadataKey(s.DM("U1"), "key")["d1"]; n != 2 {
+			if n := s.CountByMetadataKey("", "key")["d1"]; n != 2 || len(s.Posted(s.DM("U1"))) != 2 {
 				t.Errorf("the DM shows the digest %d times, want 2 (one stored before the failure)", n)
 			}
 			calls := s.Calls("chat.postMessage")
