@@ -434,7 +434,6 @@ func storeRefusedValue(err error) bool {
 	return strings.HasPrefix(code, "22") || code == "23502" || code == "23514" || code == "54000"
 }
 
-
 // safeParse runs a third-party decoder, turning a panic on hostile input into
 // an error: a malformed payload must get a 400, never a crash or a 500.
 func safeParse[T any](fn func() (T, error)) (v T, err error) {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/pic-montreal/relais/internal/slackfake"
 	"github.com/pic-montreal/relais/internal/store"
 	"github.com/pic-montreal/relais/internal/testdb"
