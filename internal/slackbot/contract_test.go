@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -94,9 +95,14 @@ func mustMarshal(v any) []byte {
 // Too slow or failing, it stays open with a message under its first input.
 func TestViewSubmissionsAnsweredInTheAck(t *testing.T) {
 	release := make(chan struct{})
+	var mu sync.Mutex
 	var got commands.ViewSubmission
 	h := &testHandler{submit: func(_ context.Context, sub commands.ViewSubmission) commands.SubmissionReply {
-		got = sub
+		if sub.CallbackID == "errors" {
+			mu.Lock()
+			got = sub
+			mu.Unlock()
+		}
 		switch sub.CallbackID {
 		case "errors":
 			return commands.SubmissionReply{Errors: map[string]string{"moved": "Trop court"}}
@@ -133,6 +139,8 @@ func TestViewSubmissionsAnsweredInTheAck(t *testing.T) {
 	if ack := submit("errors"); ack["response_action"] != "errors" || ack["errors"].(map[string]any)["moved"] != "Trop court" {
 		t.Errorf("errors: %v", ack)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if got.Caller.SlackUserID != "U0SUB" || got.ViewID != "V0SUB" || got.PrivateMetadata != "round=7" ||
 		got.Values["moved"]["text"].Text != "Une assemblée" ||
 		strings.Join(got.Values["themes"]["pick"].Selected, ",") != "logement,emploi" {
