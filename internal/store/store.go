@@ -32,6 +32,11 @@ type Tx struct {
 	ops
 }
 
+// SQL is the transaction itself, for River's inserts (jobs.InsertTx): a job
+// written beside a state change commits with it or not at all. Queries go
+// through Tx's methods.
+func (t *Tx) SQL() *sqlx.Tx { return t.tx }
+
 // queryer is what both the pool and a transaction offer, so each query is
 // written once for both.
 type queryer interface {

@@ -1,0 +1,69 @@
+// Package delivery names what Relais sends on its own initiative (prompts,
+// reminders, alerts, digests): a Message, queued in the same transaction as
+// the change that causes it, and delivered once by a worker (internal/jobs)
+// under Slack's rate limits. Domain packages (checkin, digest) build Messages
+// and hand them to an Enqueuer; they never talk to Slack or to River.
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/pic-montreal/relais/internal/store"
+)
+
+// Message is one message to deliver.
+type Message struct {
+	// Key is unique per message ever sent ("prompt:42:U123",
+	// "reminder:42:U123:1"): enqueuing a key twice sends once, and the key
+	// travels in the message's metadata so a delivery interrupted between
+	// Slack's answer and our commit finds its post instead of posting again.
+	Key string
+	// Kind groups messages for metrics and alerts: "prompt", "reminder",
+	// "alert", "digest".
+	Kind string
+	// To is a user id (the DM with them, as chat.postMessage does with a
+	// user id) or a conversation id.
+	To string
+	// Fallback, when set, is the conversation used when Slack refuses the
+	// DM (user_not_found, account_inactive, cannot_dm_bot…): the Table's
+	// channel. Without one, coordinators are alerted.
+	Fallback string
+	// ThreadTS posts in a thread.
+	ThreadTS string
+	// Text is the plain-text fallback (always set); Blocks the Block Kit
+	// JSON array, already within Slack's limits.
+	Text   string
+	Blocks json.RawMessage
+	// RecipientID, when set, is the checkin_recipients row that records
+	// where and when the message was posted.
+	RecipientID int64
+}
+
+// ErrInvalid is a Message that cannot be sent as it is.
+var ErrInvalid = errors.New("delivery: invalid message")
+
+// Check reports what makes m unsendable.
+func (m Message) Check() error {
+	switch {
+	case strings.TrimSpace(m.Key) == "" || len(m.Key) > 200:
+		return errors.Join(ErrInvalid, errors.New("key must be 1 to 200 characters"))
+	case m.Kind == "":
+		return errors.Join(ErrInvalid, errors.New("no kind"))
+	case m.To == "":
+		return errors.Join(ErrInvalid, errors.New("no recipient"))
+	case strings.TrimSpace(m.Text) == "":
+		return errors.Join(ErrInvalid, errors.New("no plain text"))
+	case len(m.Blocks) > 0 && !json.Valid(m.Blocks):
+		return errors.Join(ErrInvalid, errors.New("blocks are not JSON"))
+	}
+	return nil
+}
+
+// Enqueuer queues messages inside the caller's transaction: they are sent
+// if and only if it commits. internal/jobs implements it.
+type Enqueuer interface {
+	EnqueueTx(ctx context.Context, tx *store.Tx, msgs ...Message) error
+}
