@@ -11,6 +11,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/pic-montreal/relais/internal/domain"
 	"github.com/pic-montreal/relais/internal/store"
 )
 
@@ -66,4 +67,22 @@ func (m Message) Check() error {
 // if and only if it commits. internal/jobs implements it.
 type Enqueuer interface {
 	EnqueueTx(ctx context.Context, tx *store.Tx, msgs ...Message) error
+}
+
+// Alert is a problem coordinators must hear about once, however often it
+// recurs (a retry, a second replica): its Key decides what "once" means
+// ("no-respondent:round:7:org:12", "undeliverable:prompt:42").
+type Alert struct {
+	Key  string
+	Kind string
+	// Render writes the alert in a coordinator's language; in the
+	// coordination channel it is French then English.
+	Render func(lang domain.Language) (text string, blocks json.RawMessage)
+}
+
+// Alerter tells coordinators, through the one path every alert takes: the
+// coordination channel when one is configured, otherwise a DM to each
+// active coordinator. RaiseTx queues nothing for a Key already raised.
+type Alerter interface {
+	RaiseTx(ctx context.Context, tx *store.Tx, a Alert) error
 }
