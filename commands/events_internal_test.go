@@ -56,3 +56,19 @@ func TestEventEffectAndRecordCommitTogether(t *testing.T) {
 		t.Errorf("display name %q, want the first successful delivery's", got)
 	}
 }
+
+// Whatever a button's handler answers, only a partnership view may reach a
+// message others see: anything else goes to the clicker alone.
+func TestOnlyThePartnershipViewReachesOthers(t *testing.T) {
+	st := testdb.WithFixture(t)
+	rt := New(st, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	rt.buttons = append(rt.buttons, Interaction{ActionID: "test:leaky", Run: func(context.Context, ActionInvocation) Reply {
+		return Reply{Text: "secret", InChannel: true, ReplaceOriginal: true}
+	}})
+	for _, surface := range []Surface{SurfaceShared, SurfacePrivate} {
+		r := rt.Action(context.Background(), ActionInvocation{Caller: Caller{SlackUserID: "UCOORD"}, ActionID: "test:leaky", Surface: surface})
+		if r.InChannel || r.ReplaceOriginal {
+			t.Errorf("surface %d: in channel %v, replace %v", surface, r.InChannel, r.ReplaceOriginal)
+		}
+	}
+}

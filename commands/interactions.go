@@ -60,7 +60,7 @@ func (rt *Router) events() []EventDef {
 // Submit answers a modal's submission. A view Relais does not know (an old
 // version's, or a forged callback_id) is closed.
 func (rt *Router) Submit(ctx context.Context, sub ViewSubmission) SubmissionReply {
-	for _, v := range rt.views() {
+	for _, v := range rt.modals {
 		if v.CallbackID == sub.CallbackID {
 			return v.Submit(ctx, sub)
 		}
@@ -72,7 +72,7 @@ func (rt *Router) Submit(ctx context.Context, sub ViewSubmission) SubmissionRepl
 
 // Event handles an event with its declaration; unknown types do nothing.
 func (rt *Router) Event(ctx context.Context, ev Event) (EventReply, error) {
-	for _, d := range rt.events() {
+	for _, d := range rt.eventDefs {
 		if d.Type == ev.Type {
 			return d.Run(ctx, ev)
 		}

@@ -98,8 +98,12 @@ type Router struct {
 	store    *store.Store
 	opts     Options
 	commands []*Command
-	byVerb   map[string]*Command
-	run      RunFunc
+	// The registry of buttons, modals and events (interactions.go).
+	buttons   []Interaction
+	modals    []ViewDef
+	eventDefs []EventDef
+	byVerb    map[string]*Command
+	run       RunFunc
 }
 
 // New builds the router with every command of the registry.
@@ -121,6 +125,7 @@ func New(st *store.Store, opts Options) *Router {
 	}
 	rt := &Router{store: st, opts: opts, byVerb: map[string]*Command{}}
 	rt.commands = rt.registry()
+	rt.buttons, rt.modals, rt.eventDefs = rt.interactions(), rt.views(), rt.events()
 	for _, c := range rt.commands {
 		for _, v := range append([]string{c.Name}, c.Aliases...) {
 			key := domain.MatchKey(v)
@@ -165,15 +170,21 @@ const (
 // Action handles a click on a button of a reply. Its value says which command
 // to run again: buttons carry no state the server must remember.
 //
-// What a click may show is decided here, once for every button: on a message
-// others see (act.Surface), the answer is the partnership's view whoever
-// clicks, since replacing that message changes it for everyone; the value
-// may narrow the view to that, never widen it. A click that fails answers
-// the clicker alone and leaves the clicked message as it was.
+// What a click may show others is guarded here, for every button: only a
+// reply built as the partnership's view (a shared request) may replace a
+// message others see or be posted in the channel; any other answer goes to
+// the clicker alone and leaves the clicked message as it was. Page and share
+// buttons build that view on a message others see (act.Surface), whoever
+// clicks, and a button's value may narrow the view, never widen it.
 func (rt *Router) Action(ctx context.Context, act ActionInvocation) Reply {
-	for _, i := range rt.interactions() {
+	for _, i := range rt.buttons {
 		if i.matches(act.ActionID) {
-			return i.Run(ctx, act)
+			reply := i.Run(ctx, act)
+			if (reply.InChannel || (reply.ReplaceOriginal && act.Surface != SurfacePrivate)) && !reply.partnershipView {
+				rt.opts.Logger.WarnContext(ctx, "a click's reply was kept private", "action_id", act.ActionID)
+				reply = privately(reply)
+			}
+			return reply
 		}
 	}
 	return rt.problemReply(ctx, act.Caller, "action.unknown")
@@ -419,6 +430,7 @@ func (rt *Router) dispatch(ctx context.Context, c call) (Reply, bool) {
 	if err != nil {
 		return fit(r, rt.errorReply(ctx, r, err)), false
 	}
+	reply.partnershipView = r.Shared
 	return fit(r, reply), true
 }
 

@@ -139,6 +139,10 @@ type Reply struct {
 	// OpenModal, when set, is opened on the request's trigger_id (views.open)
 	// instead of, or besides, a message.
 	OpenModal *slack.ModalViewRequest
+
+	// partnershipView marks a reply built for a shared request: the only
+	// kind Action lets others see.
+	partnershipView bool
 }
 
 // Handler is what the transports call. Both Slack transports (Socket Mode and
