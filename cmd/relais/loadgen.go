@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -16,7 +18,7 @@ import (
 var loadgenCommand = &command{
 	name:    "loadgen",
 	summary: "send signed slash commands at a fixed rate and report latency percentiles",
-	usage:   "[--rate R --duration D | --ramp FROM:TO:STEP] [--mix KINDS] [--pid PID] | --explain",
+	usage:   "[--rate R --duration D | --ramp FROM:TO:STEP] [--mix KINDS] [--pid PID] | --explain | --slack-sink ADDR",
 	help: "Open-loop load against a running `relais serve` loaded with `relais seed\n" +
 		"--synthetic`: request i is due at start + i/rate and its latency runs from\n" +
 		"that due time to the last byte of the reply, however late it was sent.\n" +
@@ -29,6 +31,10 @@ var loadgenCommand = &command{
 		"  --explain  send no load: run the store queries behind quartier,\n" +
 		"             financement and chercher on DATABASE_URL with auto_explain\n" +
 		"             and print the plans PostgreSQL executed (needs a superuser)\n" +
+		"  --slack-sink ADDR  send no load: stand in for Slack's Web API on ADDR\n" +
+		"             (point SLACK_API_URL at http://ADDR/api), accepting at most\n" +
+		"             --sink-limit chat.postMessage in any second (429 beyond), and\n" +
+		"             serve GET /stats: posts, duplicates by delivery key, 429s\n" +
 		"Lines starting with #result, #ramp and #rss are for scripts (scripts/bench.sh).\n" +
 		"Never run it in CI: its figures depend on the machine.",
 	run: runLoadgen,
@@ -46,6 +52,8 @@ func runLoadgen(ctx context.Context, cmd *command, args []string, e *env) error 
 	pause := fs.Duration("pause", 2*time.Second, "ramp: rest between steps")
 	pid := fs.Int("pid", 0, "process whose resident memory to sample (the server's)")
 	explain := fs.Bool("explain", false, "print the plans of the heaviest queries instead of sending load")
+	sinkAddr := fs.String("slack-sink", "", "host:port on which to stand in for Slack's Web API instead of sending load")
+	sinkLimit := fs.Int("sink-limit", 50, "slack sink: chat.postMessage accepted in any one-second window")
 	maxInFlight := fs.Int("max-inflight", loadgen.DefaultMaxInFlight, "requests awaiting a reply before new ones are dropped")
 	timeout := fs.Duration("timeout", loadgen.DefaultTimeout, "give up on one request after this long")
 	quartiers := fs.Int("quartiers", seed.FullSynthetic.Quartiers, "quartiers the synthetic data was seeded with")
@@ -57,6 +65,9 @@ func runLoadgen(ctx context.Context, cmd *command, args []string, e *env) error 
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *sinkAddr != "" {
+		return runSlackSink(ctx, e, *sinkAddr, *sinkLimit)
 	}
 	corpus := loadgen.SyntheticCorpus(*quartiers)
 
@@ -153,4 +164,32 @@ func runLoadgen(ctx context.Context, cmd *command, args []string, e *env) error 
 		return nil // interrupted: what was measured is printed above
 	}
 	return err
+}
+
+// runSlackSink serves a loadgen.SlackSink until ctx ends, then prints what
+// it saw, with a #sink line for scripts.
+func runSlackSink(ctx context.Context, e *env, addr string, limit int) error {
+	if limit <= 0 {
+		return usageErrorf("--sink-limit must be positive")
+	}
+	sink := loadgen.NewSlackSink(limit)
+	srv := &http.Server{Addr: addr, Handler: sink, ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("slack sink: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "slack sink on http://%s/api, %d chat.postMessage per second at most\n", ln.Addr(), limit)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	st := sink.Stats()
+	fmt.Fprintf(e.stdout, "#sink posted=%d keys=%d duplicated=%d rate_limited=%d requests=%d seconds=%.2f\n",
+		st.Posted, st.Keys, st.Duplicated, st.RateLimited, st.Requests, st.Seconds)
+	return nil
 }
