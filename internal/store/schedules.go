@@ -89,11 +89,22 @@ type ScheduleInput struct {
 	CloseWorkingDays    int
 	CloseHour           int
 	Active              bool
+	// CreatedAt is when the schedule starts to count (the service's clock);
+	// zero is the database's now().
+	CreatedAt time.Time
 }
 
 const scheduleColumns = `s.id, s.slug, s.name, s.cron_spec, s.time_zone, s.questions, s.active,
 	s.nth_weekday, s.weekday, s.audience_all, s.reminder_working_days, s.close_working_days, s.close_hour,
 	s.last_occurrence, s.created_at, s.updated_at`
+
+// optTime is nil for the zero time, so the column's default applies.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
 
 func int64s(v []int) pq.Int64Array {
 	out := make(pq.Int64Array, len(v))
@@ -122,10 +133,10 @@ func createSchedule(ctx context.Context, q queryer, in ScheduleInput) (int64, er
 	var id int64
 	err := sqlx.GetContext(ctx, q, &id, `
 		INSERT INTO checkin_schedules (slug, name, cron_spec, time_zone, questions, active, nth_weekday, weekday,
-			audience_all, reminder_working_days, close_working_days, close_hour)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			audience_all, reminder_working_days, close_working_days, close_hour, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, now())) RETURNING id`,
 		in.Slug, in.Name, in.CronSpec, in.TimeZone, in.Questions, in.Active, in.NthWeekday, in.Weekday,
-		in.AudienceAll, int64s(in.ReminderWorkingDays), in.CloseWorkingDays, in.CloseHour)
+		in.AudienceAll, int64s(in.ReminderWorkingDays), in.CloseWorkingDays, in.CloseHour, optTime(in.CreatedAt))
 	return id, wrap("create schedule", err)
 }
 
@@ -138,11 +149,11 @@ func (o ops) EnsureSchedule(ctx context.Context, actor Actor, in ScheduleInput) 
 		var ids []int64
 		err := sqlx.SelectContext(ctx, tx, &ids, `
 			INSERT INTO checkin_schedules (slug, name, cron_spec, time_zone, questions, active, nth_weekday,
-				weekday, audience_all, reminder_working_days, close_working_days, close_hour)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+				weekday, audience_all, reminder_working_days, close_working_days, close_hour, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, coalesce($13, now()))
 			ON CONFLICT (slug) DO NOTHING RETURNING id`,
 			in.Slug, in.Name, in.CronSpec, in.TimeZone, in.Questions, in.Active, in.NthWeekday, in.Weekday,
-			in.AudienceAll, int64s(in.ReminderWorkingDays), in.CloseWorkingDays, in.CloseHour)
+			in.AudienceAll, int64s(in.ReminderWorkingDays), in.CloseWorkingDays, in.CloseHour, optTime(in.CreatedAt))
 		if err != nil {
 			return wrap("ensure schedule", err)
 		}
