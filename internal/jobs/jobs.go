@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/pic-montreal/relais/internal/delivery"
 	"github.com/pic-montreal/relais/internal/store"
 )
 
@@ -46,11 +47,23 @@ type Config struct {
 	FetchPollInterval time.Duration
 	MaxWorkers        int
 
+	// Sender posts deliveries. Nil (no bot token) leaves the delivery queue
+	// unworked: deliveries wait in it, they do not fail.
+	Sender Sender
+	// CoordinationChannel receives the alerts about deliveries (C…/G…);
+	// empty sends them to each active coordinator.
+	CoordinationChannel string
+	// DeliveryWorkers is how many deliveries run at once; default
+	// DefaultDeliveryWorkers.
+	DeliveryWorkers int
+
 	// Test hooks, set by this package's tests only.
 	addWorkers    func(*river.Workers)
 	noPeriodic    bool
 	fetchCooldown time.Duration
 	testOnly      bool // no jittered start of River's services
+	afterPost     func(key string) error
+	retryBase     time.Duration
 }
 
 // Jobs is the River client with Relais' workers: one per process.
@@ -59,18 +72,26 @@ type Jobs struct {
 	store  *store.Store
 	now    func() time.Time
 	logger *slog.Logger
+
+	enqueuer        *Enqueuer
+	deliver         *deliverWorker
+	deliveryMetrics *deliveryMetrics
 }
 
 // New builds the client on the store's lib/pq pool. River's tables must exist
 // (store.Migrate creates them).
 func New(st *store.Store, cfg Config) (*Jobs, error) {
-	j := &Jobs{store: st, now: cfg.Now, logger: cfg.Logger}
+	j := &Jobs{store: st, now: cfg.Now, logger: cfg.Logger, deliveryMetrics: newDeliveryMetrics()}
 	if j.now == nil {
 		j.now = time.Now
 	}
 	if j.logger == nil {
 		j.logger = slog.Default()
 	}
+	j.enqueuer = &Enqueuer{jobs: j}
+	j.deliver = &deliverWorker{store: st, sender: cfg.Sender,
+		alerts: delivery.NewAlerter(j.enqueuer, cfg.CoordinationChannel), metrics: j.deliveryMetrics,
+		now: j.now, logger: j.logger, retryBase: orDefault(cfg.retryBase, time.Second), afterPost: cfg.afterPost}
 	workers := river.NewWorkers()
 	periodic := j.declare(workers)
 	if cfg.addWorkers != nil {
@@ -80,6 +101,10 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 		periodic = nil
 	}
 	m := newMetrics()
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: orDefault(cfg.MaxWorkers, DefaultMaxWorkers)}}
+	if cfg.Sender != nil {
+		queues[DeliveryQueue] = river.QueueConfig{MaxWorkers: orDefault(cfg.DeliveryWorkers, DefaultDeliveryWorkers)}
+	}
 	rc := &river.Config{
 		FetchPollInterval:    orDefault(cfg.FetchPollInterval, DefaultFetchPollInterval),
 		FetchCooldown:        cfg.fetchCooldown,
@@ -88,7 +113,7 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 		Logger:               j.logger.With("component", "river"),
 		Middleware:           []rivertype.Middleware{m},
 		PeriodicJobs:         periodic,
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: orDefault(cfg.MaxWorkers, DefaultMaxWorkers)}},
+		Queues:               queues,
 		Workers:              workers,
 		TestOnly:             cfg.testOnly,
 	}
@@ -106,6 +131,9 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 	j.client = client
 	if cfg.Registerer != nil {
 		if err := m.register(cfg.Registerer, st.DB(), j.logger); err != nil {
+			return nil, err
+		}
+		if err := j.deliveryMetrics.register(cfg.Registerer); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,8 @@ import (
 // periodic one, its schedule: the one place to look for background work.
 func (j *Jobs) declare(workers *river.Workers) []*river.PeriodicJob {
 	river.AddWorker(workers, &pruneEventsWorker{events: j.store, now: j.now, logger: j.logger})
+	// Deliveries run in their own queue, worked only with a Sender (New).
+	river.AddWorker(workers, j.deliver)
 
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(PruneEventsEvery),

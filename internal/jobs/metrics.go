@@ -93,3 +93,51 @@ func (c *waitingCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(waitingDesc, prometheus.GaugeValue, float64(r.N), r.Kind, r.State)
 	}
 }
+
+// deliveryMetrics counts what the deliver worker settles, and Slack's 429s.
+type deliveryMetrics struct {
+	deliveries    *prometheus.CounterVec
+	promptsSent   prometheus.Counter
+	promptsFailed prometheus.Counter
+	rateLimited   *prometheus.CounterVec
+}
+
+func newDeliveryMetrics() *deliveryMetrics {
+	return &deliveryMetrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relais_deliveries_total",
+			Help: "Deliveries settled, by kind and outcome (sent, fallback, failed, unreachable).",
+		}, []string{"kind", "outcome"}),
+		promptsSent: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relais_prompts_sent_total", Help: "Check-in prompts posted (in the DM or the Table's channel).",
+		}),
+		promptsFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relais_prompts_failed_total", Help: "Check-in prompts given up (failed or unreachable).",
+		}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relais_slack_429_total", Help: "HTTP 429 answers from Slack to deliveries, by Web API method.",
+		}, []string{"method"}),
+	}
+}
+
+// count records one settled delivery.
+func (m *deliveryMetrics) count(kind, outcome string) {
+	m.deliveries.WithLabelValues(kind, outcome).Inc()
+	if kind != "prompt" {
+		return
+	}
+	if outcome == "sent" || outcome == "fallback" {
+		m.promptsSent.Inc()
+	} else {
+		m.promptsFailed.Inc()
+	}
+}
+
+func (m *deliveryMetrics) register(r prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{m.deliveries, m.promptsSent, m.promptsFailed, m.rateLimited} {
+		if err := r.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -17,7 +17,7 @@ type pacer struct {
 
 	mu      sync.Mutex
 	methods map[string]*bucket
-	convs   map[string]time.Time // conversation → when its next post is due
+	convs   map[string]*conversationQueue
 	perConv time.Duration
 }
 
@@ -29,7 +29,7 @@ type bucket struct {
 }
 
 func newPacer(now func() time.Time, sleep func(context.Context, time.Duration) error, perConv time.Duration) *pacer {
-	return &pacer{now: now, sleep: sleep, methods: map[string]*bucket{}, convs: map[string]time.Time{}, perConv: perConv}
+	return &pacer{now: now, sleep: sleep, methods: map[string]*bucket{}, convs: map[string]*conversationQueue{}, perConv: perConv}
 }
 
 // limit sets method's rate (calls per second) and burst; rate <= 0 leaves it
@@ -44,19 +44,31 @@ func (p *pacer) limit(method string, perSecond float64, burst int) {
 }
 
 // wait blocks until a call of method to conversation (none when "") may go,
-// and reserves it. The conversation is waited for first, so a busy channel
-// holds back its own posts only, not the whole workspace's.
+// and reserves it. Calls to one conversation queue behind each other (so a
+// busy channel holds back its own posts only, not the workspace's), and its
+// spacing counts from when a post actually leaves, after the method's wait.
 func (p *pacer) wait(ctx context.Context, method, conversation string) error {
-	if conversation != "" && p.perConv > 0 {
-		if err := p.reserve(ctx, func(now time.Time) time.Time {
-			at := maxTime(now, p.convs[conversation])
-			p.convs[conversation] = at.Add(p.perConv)
-			p.forgetIdleLocked(now)
-			return at
-		}); err != nil {
-			return err
-		}
+	if conversation == "" || p.perConv <= 0 {
+		return p.waitMethod(ctx, method)
 	}
+	c, err := p.enterConversation(ctx, conversation)
+	if err != nil {
+		return err
+	}
+	defer p.leaveConversation(c)
+	if err := p.reserve(ctx, func(now time.Time) time.Time { return maxTime(now, c.due) }); err != nil {
+		return err
+	}
+	if err := p.waitMethod(ctx, method); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	c.due = p.now().Add(p.perConv)
+	p.mu.Unlock()
+	return nil
+}
+
+func (p *pacer) waitMethod(ctx context.Context, method string) error {
 	return p.reserve(ctx, func(now time.Time) time.Time {
 		b := p.methods[method]
 		if b == nil {
@@ -66,6 +78,41 @@ func (p *pacer) wait(ctx context.Context, method, conversation string) error {
 		b.due = maxTime(b.due, at).Add(b.interval)
 		return at
 	})
+}
+
+// conversationQueue serializes the posts to one conversation.
+type conversationQueue struct {
+	turn    chan struct{} // holds a token while a post is being paced
+	due     time.Time     // when the next post may leave
+	waiters int
+}
+
+func (p *pacer) enterConversation(ctx context.Context, conversation string) (*conversationQueue, error) {
+	p.mu.Lock()
+	c := p.convs[conversation]
+	if c == nil {
+		p.forgetIdleLocked(p.now())
+		c = &conversationQueue{turn: make(chan struct{}, 1)}
+		p.convs[conversation] = c
+	}
+	c.waiters++
+	p.mu.Unlock()
+	select {
+	case c.turn <- struct{}{}:
+		return c, nil
+	case <-ctx.Done():
+		p.mu.Lock()
+		c.waiters--
+		p.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+func (p *pacer) leaveConversation(c *conversationQueue) {
+	<-c.turn
+	p.mu.Lock()
+	c.waiters--
+	p.mu.Unlock()
 }
 
 // reserve takes a slot chosen by pick (under the lock) and sleeps until it.
@@ -106,9 +153,9 @@ func (p *pacer) forgetIdleLocked(now time.Time) {
 	if len(p.convs) < 1024 {
 		return
 	}
-	for c, due := range p.convs {
-		if !due.After(now) {
-			delete(p.convs, c)
+	for id, c := range p.convs {
+		if c.waiters == 0 && !c.due.After(now) {
+			delete(p.convs, id)
 		}
 	}
 }

@@ -146,20 +146,21 @@ type PromptReach struct {
 }
 
 // LockPromptReach reads a recipient's PromptReach, locking the prompt so that
-// two workers settling the last two recipients at once agree on who was last.
+// two workers settling the last two recipients at once agree on who was
+// last. The count is a second statement: it must see what the lock waited for.
 func (o ops) LockPromptReach(ctx context.Context, recipientID int64) (PromptReach, error) {
 	var r PromptReach
 	err := sqlx.GetContext(ctx, o.q(), &r, `
-		WITH p AS (
-			SELECT p.id, o.name FROM checkin_recipients r
-			JOIN checkin_prompts p ON p.id = r.prompt_id
-			JOIN organisations o ON o.id = p.organisation_id
-			WHERE r.id = $1
-			FOR UPDATE OF p
-		)
-		SELECT p.id AS prompt_id, p.name AS table_name,
-		       (SELECT count(*) FROM checkin_recipients r
-		        WHERE r.prompt_id = p.id AND r.state NOT IN ('unreachable', 'failed')) AS reachable
-		FROM p`, recipientID)
-	return r, wrap("read prompt reach", notFound(err, "checkin recipient", ""))
+		SELECT p.id AS prompt_id, o.name AS table_name, 0 AS reachable FROM checkin_recipients r
+		JOIN checkin_prompts p ON p.id = r.prompt_id
+		JOIN organisations o ON o.id = p.organisation_id
+		WHERE r.id = $1
+		FOR UPDATE OF p`, recipientID)
+	if err != nil {
+		return r, wrap("lock prompt", notFound(err, "checkin recipient", ""))
+	}
+	err = sqlx.GetContext(ctx, o.q(), &r.Reachable, `
+		SELECT count(*) FROM checkin_recipients
+		WHERE prompt_id = $1 AND state NOT IN ('unreachable', 'failed')`, r.PromptID)
+	return r, wrap("count reachable recipients", err)
 }

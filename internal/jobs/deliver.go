@@ -1,0 +1,418 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+
+	"github.com/pic-montreal/relais/internal/blockkit"
+	"github.com/pic-montreal/relais/internal/delivery"
+	"github.com/pic-montreal/relais/internal/slackbot"
+	"github.com/pic-montreal/relais/internal/store"
+)
+
+// DeliveryQueue is the River queue of deliveries. It is worked only when a
+// Sender is configured: without a bot token, deliveries wait in it.
+const DeliveryQueue = "delivery"
+
+// Delivery limits.
+const (
+	// DeliverMaxAttempts bounds the attempts of one delivery (429s, which
+	// snooze, do not count).
+	DeliverMaxAttempts = 8
+	// DefaultDeliveryWorkers is how many deliveries one replica works at
+	// once: enough to keep the pacer's workspace rate busy.
+	DefaultDeliveryWorkers = 20
+	// historyMargin widens the history search before the time a delivery
+	// was queued, for clocks that disagree.
+	historyMargin = 5 * time.Minute
+	// maxRetryWait caps the backoff between two attempts.
+	maxRetryWait = 10 * time.Minute
+)
+
+// DeliverArgs is one message to deliver: the whole delivery.Message, so
+// nothing else needs reading to send it. Unique by key.
+type DeliverArgs struct {
+	Key         string          `json:"key" river:"unique"`
+	MessageKind string          `json:"kind"`
+	To          string          `json:"to"`
+	Fallback    string          `json:"fallback,omitempty"`
+	ThreadTS    string          `json:"thread_ts,omitempty"`
+	Text        string          `json:"text"`
+	Blocks      json.RawMessage `json:"blocks,omitempty"`
+	RecipientID int64           `json:"recipient_id,omitempty"`
+	// QueuedAt bounds the history search: the message cannot be older.
+	QueuedAt time.Time `json:"queued_at"`
+}
+
+// Kind names the job in river_job.
+func (DeliverArgs) Kind() string { return "deliver" }
+
+// InsertOpts: unique by key, in the delivery queue, a bounded number of
+// attempts.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: DeliveryQueue, MaxAttempts: DeliverMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// Sender is what the deliver worker needs of Slack (*slackbot.Sender). Its
+// errors are slackbot's: RateLimited, Refused, Uncertain, NotSent, Permanent.
+type Sender interface {
+	PostMessage(ctx context.Context, channel, text string, blocks json.RawMessage, threadTS, key string) (string, string, error)
+	FindPosted(ctx context.Context, channel, key string, since time.Time) (string, bool, error)
+	FindPostedInThread(ctx context.Context, channel, threadTS, key string, since time.Time) (string, bool, error)
+	KnownDM(user string) (string, bool)
+	DMChannel(ctx context.Context, user string) (string, error)
+}
+
+// Enqueuer is the delivery.Enqueuer: a deliveries row and a deliver job,
+// both in the caller's transaction.
+type Enqueuer struct{ jobs *Jobs }
+
+var _ delivery.Enqueuer = (*Enqueuer)(nil)
+
+// NewEnqueuer returns j's Enqueuer, for the services that decide to send.
+func NewEnqueuer(j *Jobs) *Enqueuer { return j.enqueuer }
+
+// EnqueueTx records each message as a pending delivery and queues its job in
+// tx. A key seen before (in this call or an earlier one) is skipped: it is
+// already on its way, or delivered.
+func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *store.Tx, msgs ...delivery.Message) error {
+	seen := make(map[string]bool, len(msgs))
+	params := make([]river.InsertManyParams, 0, len(msgs))
+	now := e.jobs.now()
+	for _, m := range msgs {
+		if err := m.Check(); err != nil {
+			return fmt.Errorf("enqueue %q: %w", m.Key, err)
+		}
+		if seen[m.Key] {
+			continue
+		}
+		seen[m.Key] = true
+		fresh, err := tx.QueueDelivery(ctx, m.Key, m.Kind)
+		if err != nil {
+			return err
+		}
+		if !fresh {
+			continue
+		}
+		params = append(params, river.InsertManyParams{Args: DeliverArgs{Key: m.Key, MessageKind: m.Kind, To: m.To,
+			Fallback: m.Fallback, ThreadTS: m.ThreadTS, Text: m.Text, Blocks: m.Blocks,
+			RecipientID: m.RecipientID, QueuedAt: now}})
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	_, err := e.jobs.InsertManyTx(ctx, tx.SQL(), params)
+	return err
+}
+
+// deliverWorker posts one message, once, whatever River re-runs.
+type deliverWorker struct {
+	river.WorkerDefaults[DeliverArgs]
+	store   *store.Store
+	sender  Sender
+	alerts  delivery.Alerter
+	metrics *deliveryMetrics
+	now     func() time.Time
+	logger  *slog.Logger
+	// retryBase is the first backoff (it grows as attempt⁴, with jitter).
+	retryBase time.Duration
+	// afterPost, a test hook, runs after Slack answered a post and before
+	// its commit; an error stands for a crash there.
+	afterPost func(key string) error
+}
+
+// NextRetry backs off as attempt⁴ × retryBase (1 s: 1 s, 16 s, 81 s…),
+// capped, with ±25 % jitter so that a fan-out hit by one outage does not
+// come back all at once.
+func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
+	a := float64(job.Attempt)
+	wait := time.Duration(a * a * a * a * float64(w.retryBase))
+	wait = min(wait, maxRetryWait)
+	wait = time.Duration(float64(wait) * (0.75 + rand.Float64()/2)) //nolint:gosec // jitter, not a secret
+	return time.Now().Add(wait)
+}
+
+// Timeout leaves room for pacing waits and a few history pages.
+func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 2 * time.Minute }
+
+// destination is one place a message may go: its recipient, then the
+// fallback for a DM Slack refuses.
+type destination struct {
+	to, threadTS string
+	state        string // recipient state when posted there
+}
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	a := job.Args
+	d, err := w.store.Delivery(ctx, a.Key)
+	if err != nil {
+		return err
+	}
+	if d.Status != store.DeliveryPending {
+		return nil // settled by an earlier run
+	}
+	dests := []destination{{a.To, a.ThreadTS, store.RecipientSent}}
+	if a.Fallback != "" && isUserID(a.To) {
+		dests = append(dests, destination{a.Fallback, "", store.RecipientFallback})
+	}
+	// An earlier attempt may have reached Slack without our hearing back.
+	maybePosted := d.Attempts > 0
+	var refusal *slackbot.RefusedError
+	for _, dest := range dests {
+		if maybePosted {
+			ch, ts, found, err := w.lookFor(ctx, a, dest)
+			switch {
+			case errors.As(err, &refusal):
+				continue // this destination will not take it either
+			case err != nil:
+				return w.retryOrFail(ctx, job, err)
+			case found:
+				return w.settleSent(ctx, job, dest, ch, ts)
+			}
+		}
+		_, pending, err := w.recordAttempt(ctx, a.Key)
+		if err != nil || !pending {
+			return err
+		}
+		ch, ts, err := w.sender.PostMessage(ctx, dest.to, a.Text, a.Blocks, dest.threadTS, a.Key)
+		if w.afterPost != nil {
+			if herr := w.afterPost(a.Key); herr != nil {
+				return herr
+			}
+		}
+		var limited *slackbot.RateLimitedError
+		var notSent *slackbot.NotSentError
+		var permanent *slackbot.PermanentError
+		switch {
+		case err == nil:
+			return w.settleSent(ctx, job, dest, ch, ts)
+		case errors.As(err, &limited):
+			w.metrics.rateLimited.WithLabelValues(limited.Method).Inc()
+			w.forgetAttempt(ctx, a.Key, err)
+			return river.JobSnooze(limited.RetryAfter)
+		case errors.As(err, &notSent):
+			w.forgetAttempt(ctx, a.Key, err)
+			return w.retryOrFail(ctx, job, err)
+		case errors.As(err, &refusal):
+			w.forgetAttempt(ctx, a.Key, err)
+			continue
+		case errors.As(err, &permanent):
+			return w.settleFailed(ctx, job, err)
+		default: // uncertain: Slack may have it; the next run looks first
+			maybePosted = true
+			return w.retryOrFail(ctx, job, err)
+		}
+	}
+	if isUserID(a.To) {
+		return w.settleUnreachable(ctx, job, refusal)
+	}
+	return w.settleFailed(ctx, job, refusal)
+}
+
+// lookFor searches dest's conversation for the message; for a DM whose D…
+// id no answer gave, conversations.open finds it.
+func (w *deliverWorker) lookFor(ctx context.Context, a DeliverArgs, dest destination) (ch, ts string, found bool, err error) {
+	ch = dest.to
+	if isUserID(ch) {
+		if ch, err = w.sender.DMChannel(ctx, dest.to); err != nil {
+			return "", "", false, err
+		}
+	}
+	since := a.QueuedAt.Add(-historyMargin)
+	if dest.threadTS != "" {
+		ts, found, err = w.sender.FindPostedInThread(ctx, ch, dest.threadTS, a.Key, since)
+	} else {
+		ts, found, err = w.sender.FindPosted(ctx, ch, a.Key, since)
+	}
+	return ch, ts, found, err
+}
+
+// recordAttempt counts the attempt in its own committed transaction, before
+// posting: a crash after the post leaves the trace that says "look first".
+func (w *deliverWorker) recordAttempt(ctx context.Context, key string) (before int, pending bool, err error) {
+	err = w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
+		before, pending, err = tx.RecordDeliveryAttempt(ctx, key)
+		return err
+	})
+	return before, pending, err
+}
+
+// forgetAttempt takes back an attempt Slack did not act on. Failing to is
+// harmless: the next run looks in the history first, for nothing.
+func (w *deliverWorker) forgetAttempt(ctx context.Context, key string, cause error) {
+	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
+		return tx.ForgetDeliveryAttempt(ctx, key, cause.Error())
+	})
+	if err != nil {
+		w.logger.Warn("delivery: could not take back an attempt", "key", key, "error", err)
+	}
+}
+
+// retryOrFail returns err for River to retry, or, on the last attempt,
+// gives the delivery up.
+func (w *deliverWorker) retryOrFail(ctx context.Context, job *river.Job[DeliverArgs], err error) error {
+	if job.Attempt < job.MaxAttempts {
+		nerr := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
+			return tx.NoteDeliveryError(ctx, job.Args.Key, err.Error())
+		})
+		if nerr != nil {
+			w.logger.Warn("delivery: could not note an error", "key", job.Args.Key, "error", nerr)
+		}
+		return err
+	}
+	return w.settleFailed(ctx, job, err)
+}
+
+// settleSent records the post, its recipient and the job's completion in one
+// transaction: a crash before the commit leaves the job to run again and
+// find the post; after, nothing runs again.
+func (w *deliverWorker) settleSent(ctx context.Context, job *river.Job[DeliverArgs], dest destination, ch, ts string) error {
+	a := job.Args
+	now := w.now()
+	var first bool
+	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
+		var err error
+		if first, err = tx.MarkDeliverySent(ctx, a.Key, ch, ts, now); err != nil {
+			return err
+		}
+		if first && a.RecipientID != 0 {
+			if err := tx.MarkRecipientDelivered(ctx, a.RecipientID, dest.state, ch, ts, now); err != nil {
+				return err
+			}
+		}
+		return completeTx(ctx, tx, job)
+	})
+	if err != nil {
+		return err
+	}
+	if first {
+		outcome := "sent"
+		if dest.state == store.RecipientFallback {
+			outcome = "fallback"
+		}
+		w.metrics.count(a.MessageKind, outcome)
+	}
+	return nil
+}
+
+// settleFailed gives the delivery up and tells coordinators once.
+func (w *deliverWorker) settleFailed(ctx context.Context, job *river.Job[DeliverArgs], cause error) error {
+	a := job.Args
+	var first bool
+	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
+		var err error
+		if first, err = tx.MarkDeliveryFailed(ctx, a.Key, cause.Error()); err != nil || !first {
+			return err
+		}
+		if a.RecipientID != 0 {
+			if err := tx.MarkRecipientUndelivered(ctx, a.RecipientID, store.RecipientFailed); err != nil {
+				return err
+			}
+		}
+		if a.MessageKind != delivery.KindAlert { // an alert about an alert would loop
+			if err := w.alerts.RaiseTx(ctx, tx, undeliverableAlert(a, cause)); err != nil {
+				return err
+			}
+		}
+		return completeTx(ctx, tx, job)
+	})
+	if err != nil {
+		return err
+	}
+	if first {
+		w.metrics.count(a.MessageKind, "failed")
+		w.logger.Error("delivery failed", "key", a.Key, "kind", a.MessageKind, "error", cause)
+	}
+	return nil
+}
+
+// settleUnreachable records a recipient Slack refuses (and no fallback took),
+// and alerts once when nobody at the Table can be reached for the prompt.
+func (w *deliverWorker) settleUnreachable(ctx context.Context, job *river.Job[DeliverArgs], refusal *slackbot.RefusedError) error {
+	a := job.Args
+	var first bool
+	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
+		var err error
+		if first, err = tx.MarkDeliveryFailed(ctx, a.Key, "unreachable: "+refusal.Error()); err != nil || !first {
+			return err
+		}
+		alert := unreachableAlert(a, refusal)
+		if a.RecipientID != 0 {
+			reach, err := tx.LockPromptReach(ctx, a.RecipientID)
+			if err != nil {
+				return err
+			}
+			if err := tx.MarkRecipientUndelivered(ctx, a.RecipientID, store.RecipientUnreachable); err != nil {
+				return err
+			}
+			alert = nil
+			if reach.Reachable <= 1 { // this recipient was the last one reachable
+				alert = nobodyAtTableAlert(reach)
+			}
+		}
+		if alert != nil && a.MessageKind != delivery.KindAlert {
+			if err := w.alerts.RaiseTx(ctx, tx, *alert); err != nil {
+				return err
+			}
+		}
+		return completeTx(ctx, tx, job)
+	})
+	if err != nil {
+		return err
+	}
+	if first {
+		w.metrics.count(a.MessageKind, "unreachable")
+		w.logger.Warn("delivery: recipient unreachable", "key", a.Key, "kind", a.MessageKind, "code", refusal.Code)
+	}
+	return nil
+}
+
+// completeTx completes the job in tx, with the state it records.
+func completeTx(ctx context.Context, tx *store.Tx, job *river.Job[DeliverArgs]) error {
+	if _, err := river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.SQL().Tx, job); err != nil {
+		return fmt.Errorf("complete job %d: %w", job.ID, err)
+	}
+	return nil
+}
+
+func undeliverableAlert(a DeliverArgs, cause error) delivery.Alert {
+	var code string
+	var refused *slackbot.RefusedError
+	var permanent *slackbot.PermanentError
+	switch {
+	case errors.As(cause, &refused):
+		code = refused.Code
+	case errors.As(cause, &permanent):
+		code = permanent.Code
+	default:
+		code = fmt.Sprintf("%d tentatives", DeliverMaxAttempts)
+	}
+	to := blockkit.Escape(a.To)
+	return delivery.Alert{Key: "undeliverable:" + a.Key, Kind: "undeliverable", Render: delivery.TextAlert(
+		fmt.Sprintf("Relais n'a pas pu livrer un message (%s) à %s : %s.", blockkit.Escape(a.MessageKind), to, blockkit.Escape(code)),
+		fmt.Sprintf("Relais could not deliver a message (%s) to %s: %s.", blockkit.Escape(a.MessageKind), to, blockkit.Escape(code)))}
+}
+
+func unreachableAlert(a DeliverArgs, refusal *slackbot.RefusedError) *delivery.Alert {
+	to, code := blockkit.Escape(a.To), blockkit.Escape(refusal.Code)
+	return &delivery.Alert{Key: "unreachable:" + a.Key, Kind: "unreachable", Render: delivery.TextAlert(
+		fmt.Sprintf("Relais ne peut pas joindre %s sur Slack (%s).", to, code),
+		fmt.Sprintf("Relais cannot reach %s on Slack (%s).", to, code))}
+}
+
+func nobodyAtTableAlert(r store.PromptReach) *delivery.Alert {
+	name := blockkit.Escape(r.TableName)
+	return &delivery.Alert{Key: fmt.Sprintf("unreachable:prompt:%d", r.PromptID), Kind: "unreachable", Render: delivery.TextAlert(
+		fmt.Sprintf("Personne à %s ne peut être joint sur Slack pour la demande de suivi : ajoutez un canal ou un répondant.", name),
+		fmt.Sprintf("Nobody at %s can be reached on Slack for the check-in: add a channel or a respondent.", name))}
+}
+
+func isUserID(id string) bool { return len(id) > 1 && (id[0] == 'U' || id[0] == 'W') }
