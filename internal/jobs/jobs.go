@@ -57,6 +57,10 @@ type Config struct {
 	// DefaultDeliveryWorkers.
 	DeliveryWorkers int
 
+	// Checkins opens the check-in rounds that are due, every minute
+	// (checkin.Service); nil runs no check-in tick.
+	Checkins CheckinTicker
+
 	// Test hooks, set by this package's tests only.
 	addWorkers    func(*river.Workers)
 	noPeriodic    bool
@@ -72,6 +76,8 @@ type Jobs struct {
 	store  *store.Store
 	now    func() time.Time
 	logger *slog.Logger
+	// checkins ticks the check-in schedules, nil for none.
+	checkins CheckinTicker
 
 	enqueuer        *Enqueuer
 	deliver         *deliverWorker
@@ -81,7 +87,7 @@ type Jobs struct {
 // New builds the client on the store's lib/pq pool. River's tables must exist
 // (store.Migrate creates them).
 func New(st *store.Store, cfg Config) (*Jobs, error) {
-	j := &Jobs{store: st, now: cfg.Now, logger: cfg.Logger, deliveryMetrics: newDeliveryMetrics()}
+	j := &Jobs{store: st, now: cfg.Now, logger: cfg.Logger, checkins: cfg.Checkins, deliveryMetrics: newDeliveryMetrics()}
 	if j.now == nil {
 		j.now = time.Now
 	}
