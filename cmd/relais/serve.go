@@ -61,7 +61,7 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	registry := httpserver.NewRegistry()
 	// Background work (the event pruner, and what Relais will send on its own
 	// initiative) runs as River jobs; River's tables came with the migration.
-	bg, err := jobs.New(st, jobs.Config{Logger: logger, Registerer: registry})
+	bg, err := jobs.New(st, jobsConfig(cfg, logger, registry))
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pic-montreal/relais/commands"
 	"github.com/pic-montreal/relais/internal/config"
+	"github.com/pic-montreal/relais/internal/jobs"
 	"github.com/pic-montreal/relais/internal/slackbot"
 	"github.com/pic-montreal/relais/internal/store"
 )
@@ -48,4 +49,24 @@ func newRouter(st *store.Store, cfg config.Config, logger *slog.Logger, registry
 		}
 	}
 	return commands.New(st, opts)
+}
+
+// jobsConfig is the background work's configuration. With a bot token, the
+// Sender delivers what Relais sends on its own initiative; without one,
+// deliveries wait in their queue (they do not fail) and this says so once.
+// The check-in service queues through jobs.NewEnqueuer(bg) and alerts through
+// delivery.NewAlerter(jobs.NewEnqueuer(bg), cfg.CoordinationChannel).
+func jobsConfig(cfg config.Config, logger *slog.Logger, registry prometheus.Registerer) jobs.Config {
+	jc := jobs.Config{Logger: logger, Registerer: registry, CoordinationChannel: cfg.CoordinationChannel}
+	if cfg.SlackBotToken == "" {
+		logger.Warn("no " + config.EnvSlackBotToken + ": messages Relais sends on its own initiative wait in the queue until it is set")
+		return jc
+	}
+	jc.Sender = slackbot.NewSender(slackbot.SenderConfig{
+		BotToken: cfg.SlackBotToken,
+		APIURL:   cfg.SlackAPIURL,
+		PostRate: cfg.SlackPostRate,
+		Logger:   logger,
+	})
+	return jc
 }

@@ -30,6 +30,8 @@ const (
 	EnvTimezone           = "RELAIS_TIMEZONE"
 	EnvShutdownTimeout    = "RELAIS_SHUTDOWN_TIMEOUT"
 	EnvAllowSampleData    = "RELAIS_ALLOW_SAMPLE_DATA"
+	EnvCoordinationChan   = "RELAIS_COORDINATION_CHANNEL"
+	EnvSlackPostRate      = "RELAIS_SLACK_POST_RATE"
 )
 
 // Defaults, used when a variable is unset or empty.
@@ -39,6 +41,9 @@ const (
 	DefaultSlackAPIURL     = "https://slack.com/api"
 	DefaultTimezone        = "America/Montreal"
 	DefaultShutdownTimeout = 15 * time.Second
+	// DefaultSlackPostRate keeps chat.postMessage under Slack's workspace
+	// limit of about 50 in any second, with a margin.
+	DefaultSlackPostRate = 48.0
 )
 
 // Log formats.
@@ -74,6 +79,13 @@ type Config struct {
 	// fictional sample data (tests, benchmarks); real partners must never
 	// mistake it for theirs.
 	AllowSampleData bool
+
+	// CoordinationChannel (C…/G…) receives alerts to coordinators; empty
+	// sends them as DMs to each active coordinator.
+	CoordinationChannel string
+	// SlackPostRate is how many chat.postMessage calls per second Relais
+	// allows itself across the workspace.
+	SlackPostRate float64
 }
 
 // Error is a configuration error: which variable, and what is wrong with it.
@@ -169,7 +181,29 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		return Config{}, errorf(EnvAllowSampleData, "%q is not 0 or 1", v)
 	}
+
+	c.CoordinationChannel = get(EnvCoordinationChan, "")
+	if ch := c.CoordinationChannel; ch != "" && !isChannelID(ch) {
+		return Config{}, errorf(EnvCoordinationChan, "%q is not a channel id (want C… or G…, from the channel's details)", ch)
+	}
+	rate := get(EnvSlackPostRate, strconv.FormatFloat(DefaultSlackPostRate, 'f', -1, 64))
+	if c.SlackPostRate, err = strconv.ParseFloat(rate, 64); err != nil || !(c.SlackPostRate > 0 && c.SlackPostRate <= 1000) {
+		return Config{}, errorf(EnvSlackPostRate, "%q is not a rate from 0 (excluded) to 1000 messages per second", rate)
+	}
 	return c, nil
+}
+
+// isChannelID accepts a public (C…) or private (G…) channel id.
+func isChannelID(s string) bool {
+	if len(s) < 2 || (s[0] != 'C' && s[0] != 'G') {
+		return false
+	}
+	for _, r := range s[1:] {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
@@ -304,6 +338,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("timezone", tz),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Bool("allow_sample_data", c.AllowSampleData),
+		slog.String("coordination_channel", c.CoordinationChannel),
+		slog.Float64("slack_post_rate", c.SlackPostRate),
 		slog.Bool("socket_mode", c.SocketMode()),
 		slog.Bool("http_mode", c.HTTPMode()),
 	)
@@ -363,5 +399,7 @@ func Vars() []Var {
 		{EnvTimezone, DefaultTimezone, "IANA time zone for schedules and dates"},
 		{EnvShutdownTimeout, DefaultShutdownTimeout.String(), "how long in-flight work may finish after SIGINT/SIGTERM (Go duration)"},
 		{EnvAllowSampleData, "0", "1 lets `relais serve` serve a database holding the fictional sample data (tests, benchmarks)"},
+		{EnvCoordinationChan, "", "channel id (C… or G…) where coordinators' alerts go, French then English; unset: a DM to each active coordinator"},
+		{EnvSlackPostRate, "48", "chat.postMessage calls per second Relais allows itself (Slack allows about 50 in any second)"},
 	}
 }

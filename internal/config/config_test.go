@@ -78,6 +78,26 @@ func TestVariables(t *testing.T) {
 		{name: "db opaque", env: map[string]string{"DATABASE_URL": "postgres:relais"},
 			wantErr: "DATABASE_URL: is not a postgres:// URL"},
 
+		// RELAIS_COORDINATION_CHANNEL, RELAIS_SLACK_POST_RATE
+		{name: "coordination channel", env: map[string]string{"RELAIS_COORDINATION_CHANNEL": "C0COORD1"},
+			check: func(c Config) bool { return c.CoordinationChannel == "C0COORD1" }},
+		{name: "private coordination channel", env: map[string]string{"RELAIS_COORDINATION_CHANNEL": "G0COORD1"},
+			check: func(c Config) bool { return c.CoordinationChannel == "G0COORD1" }},
+		{name: "coordination channel by name", env: map[string]string{"RELAIS_COORDINATION_CHANNEL": "#coordination"},
+			wantErr: `RELAIS_COORDINATION_CHANNEL: "#coordination" is not a channel id`},
+		{name: "coordination DM id", env: map[string]string{"RELAIS_COORDINATION_CHANNEL": "D0123"},
+			wantErr: "is not a channel id"},
+		{name: "post rate default", env: map[string]string{},
+			check: func(c Config) bool { return c.SlackPostRate == 48 && c.CoordinationChannel == "" }},
+		{name: "post rate", env: map[string]string{"RELAIS_SLACK_POST_RATE": "20.5"},
+			check: func(c Config) bool { return c.SlackPostRate == 20.5 }},
+		{name: "post rate zero", env: map[string]string{"RELAIS_SLACK_POST_RATE": "0"},
+			wantErr: "RELAIS_SLACK_POST_RATE: \"0\" is not a rate"},
+		{name: "post rate NaN", env: map[string]string{"RELAIS_SLACK_POST_RATE": "NaN"},
+			wantErr: "is not a rate"},
+		{name: "post rate word", env: map[string]string{"RELAIS_SLACK_POST_RATE": "fast"},
+			wantErr: "is not a rate"},
+
 		// RELAIS_HTTP_ADDR
 		{name: "addr any interface", env: map[string]string{"RELAIS_HTTP_ADDR": ":8080"},
 			check: func(c Config) bool { return c.HTTPAddr == ":8080" }},
