@@ -345,3 +345,32 @@ func TestDeliveriesWaitWithoutSender(t *testing.T) {
 		t.Errorf("delivery %+v, want pending and untried", d)
 	}
 }
+
+// Slack answers 500 to every attempt: after the last one the delivery fails
+// and coordinators hear it once.
+func TestDeliverGivesUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	e := newDeliveryEnv(t)
+	e.fake.FailNext("chat.postMessage", DeliverMaxAttempts, http.StatusInternalServerError)
+	j, reg := e.process(e.st, e.unpaced(), func(c *Config) { c.CoordinationChannel = "CCOORD" })
+	msg := delivery.Message{Key: "digest:2026-12", Kind: "digest", To: "CPARTNERS", Text: "Condensé"}
+	e.enqueue(j, msg)
+	e.settled()
+	d := e.delivery(msg.Key)
+	if d.Status != store.DeliveryFailed || d.Attempts != DeliverMaxAttempts {
+		t.Errorf("delivery %+v, want failed after %d attempts", d, DeliverMaxAttempts)
+	}
+	// Each re-run looked for the post first (it might have been stored).
+	if n := len(e.fake.Calls("conversations.history")); n != DeliverMaxAttempts-1 {
+		t.Errorf("%d history searches, want %d", n, DeliverMaxAttempts-1)
+	}
+	if keys := e.alertKeys(); len(keys) != 1 || keys[0] != "undeliverable:"+msg.Key {
+		t.Errorf("alerts %q", keys)
+	}
+	if n := len(e.fake.Posted("CCOORD")); n != 1 {
+		t.Errorf("%d alerts posted, want 1", n)
+	}
+	if v := newMetricsOf(t, reg).value("relais_deliveries_total", "kind=digest,outcome=failed"); v != 1 {
+		t.Errorf("failed count %v, want 1", v)
+	}
+}
