@@ -40,10 +40,10 @@ type EventDef struct {
 
 // interactions declares every button Relais emits.
 func (rt *Router) interactions() []Interaction {
-	return []Interaction{
+	return append([]Interaction{
 		{ActionID: ActionPage, Prefix: true, Run: rt.page},
 		{ActionID: ActionShare, Run: rt.share},
-	}
+	}, rt.checkinButtons()...)
 }
 
 // views declares every modal Relais opens; none yet.
