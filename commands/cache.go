@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,16 +12,22 @@ import (
 )
 
 // Cache keeps answers that cost a scan of many rows (funding totals over every
-// grant) and change rarely. An entry is valid while the data version it was
-// computed at is current: any write anywhere bumps it (the audit log), so a
-// cached answer is never older than the freshness window, on any replica.
+// grant) and change rarely. Each kind of entry declares the tables it is
+// computed from (cacheReads); an entry is valid while none of them changed.
+// Each audited table has a change counter that moves when a transaction that
+// wrote it commits (store.TableVersions), read at most once per freshness
+// window: so a cached answer is never older than that window, on any
+// replica, and a write outdates only the answers that read what it wrote.
 type Cache struct {
 	st        *store.Store
 	freshness time.Duration
 	now       func() time.Time
 
-	mu        sync.Mutex
-	version   int64
+	mu sync.Mutex
+	// sums holds each kind of entry's current version, read at checkedAt:
+	// the sum of its tables' change counters (counters only grow, so the
+	// sum moves whenever one of them does). The last is every table's.
+	sums      []int64
 	checkedAt time.Time
 	entries   map[string]cacheEntry
 	// inflight holds the computations under way, so that requests missing
@@ -32,12 +39,49 @@ type Cache struct {
 	refreshSlots chan struct{}
 }
 
+// fundingReads are the tables of funding totals, and of what a quartier
+// reply shows whoever asks: its Table, its initiatives with their lead,
+// themes and funding.
+var fundingReads = []string{"funding", "initiatives", "initiative_themes", "organisations", "quartiers", "themes"}
+
+// cacheReads declares, by key prefix, the tables each kind of entry is
+// computed from. A write to any other table leaves the entry valid. A key
+// matching no prefix depends on every table: a new kind of entry is correct
+// before it is declared, only outdated more often. Only audited tables have
+// a counter (TestCacheReadsAreVersioned).
+var cacheReads = []struct {
+	prefix string
+	tables []string
+}{
+	{"funding:", fundingReads},  // Router.fundingSummary
+	{"quartier:", fundingReads}, // Router.quartierAbout
+	{"findq:", []string{"quartiers"}},
+	{"themes", []string{"themes"}},
+	// Router.lookupCaller: the person (and their organisation) or the
+	// language chosen by a Slack user Relais does not know.
+	{"caller:", []string{"people", "slack_user_settings", "organisations"}},
+}
+
+// everyTable is the kind of a key that matches no prefix of cacheReads.
+var everyTable = len(cacheReads)
+
+// kindOf is key's index in cacheReads, or everyTable.
+func kindOf(key string) int {
+	for i, r := range cacheReads {
+		if strings.HasPrefix(key, r.prefix) {
+			return i
+		}
+	}
+	return everyTable
+}
+
 // backgroundRefreshes is how many outdated entries are recomputed at once:
 // few, so that the requests being answered keep the database's attention.
 const backgroundRefreshes = 2
 
 // flight is one computation of a key that others may wait for.
 type flight struct {
+	kind    int
 	version int64
 	slot    bool          // holds one of refreshSlots
 	done    chan struct{} // closed when value and err are set
@@ -46,7 +90,8 @@ type flight struct {
 }
 
 type cacheEntry struct {
-	version int64
+	kind    int
+	version int64 // its kind's sum of counters when computed
 	value   any
 }
 
@@ -55,37 +100,47 @@ type cacheEntry struct {
 // one per caller: about 5,000 for the synthetic 1,000 quartiers.
 var maxCacheEntries = 10000
 
-// NewCache checks the data version at most once per freshness window.
+// NewCache reads the tables' change counters at most once per freshness window.
 func NewCache(st *store.Store, freshness time.Duration) *Cache {
 	return &Cache{st: st, freshness: freshness, now: time.Now, entries: map[string]cacheEntry{},
 		inflight: map[string]*flight{}, refreshSlots: make(chan struct{}, backgroundRefreshes)}
 }
 
-func (c *Cache) currentVersion(ctx context.Context) (int64, error) {
+// checkVersions reads the change counters unless they were read within the
+// freshness window.
+func (c *Cache) checkVersions(ctx context.Context) error {
 	c.mu.Lock()
-	if c.now().Sub(c.checkedAt) < c.freshness {
-		v := c.version
-		c.mu.Unlock()
-		return v, nil
-	}
+	fresh := c.sums != nil && c.now().Sub(c.checkedAt) < c.freshness
 	c.mu.Unlock()
-	v, err := c.st.DataVersion(ctx)
+	if fresh {
+		return nil
+	}
+	v, err := c.st.TableVersions(ctx)
 	if err != nil {
-		return 0, err
+		return err
+	}
+	sums := make([]int64, len(cacheReads)+1)
+	for i, r := range cacheReads {
+		for _, t := range r.tables {
+			sums[i] += v[t]
+		}
+	}
+	for _, n := range v {
+		sums[everyTable] += n
 	}
 	c.mu.Lock()
-	c.version, c.checkedAt = v, c.now()
+	c.sums, c.checkedAt = sums, c.now()
 	c.mu.Unlock()
-	return v, nil
+	return nil
 }
 
-// evict makes room, c.mu held: entries of older data versions first, then
-// about a tenth of the others, at random (map order). Not everything: an
-// empty cache under load makes every request recompute at once. Rare, so a
-// scan beats LRU bookkeeping on every hit.
-func (c *Cache) evict(version int64) {
+// evict makes room, c.mu held: outdated entries first, then about a tenth
+// of the others, at random (map order). Not everything: an empty cache under
+// load makes every request recompute at once. Rare, so a scan beats LRU
+// bookkeeping on every hit.
+func (c *Cache) evict() {
 	for k, e := range c.entries {
-		if e.version != version {
+		if e.version != c.sums[e.kind] {
 			delete(c.entries, k)
 		}
 	}
@@ -115,18 +170,19 @@ const refreshTimeout = 30 * time.Second
 // cached returns the value for key, computing it when missing or stale.
 //
 // One computation runs per key at a time; callers asking meanwhile wait for
-// it. When the data changed since an entry was computed, the old entry is
-// served while one computation refreshes it in the background: a write
-// anywhere outdates every entry at once, and recomputing them all on the
-// requests' path overloaded the database (scripts/bench.sh). A change is
-// thus seen at most one refresh late; forget removes an entry for changes
-// that must show at once.
+// it. When a table the entry reads changed since it was computed, the old
+// entry is served while one computation refreshes it in the background: a
+// write to a table many entries read (funding, organisations) outdates them
+// all at once, and recomputing them all on the requests' path overloaded the
+// database (scripts/bench.sh). A change is thus seen at most one refresh
+// late; forget removes an entry for changes that must show at once.
 func cached[T any](ctx context.Context, c *Cache, key string, compute func(context.Context) (T, error)) (T, error) {
-	version, err := c.currentVersion(ctx)
-	if err != nil {
+	if err := c.checkVersions(ctx); err != nil {
 		return compute(ctx)
 	}
+	kind := kindOf(key)
 	c.mu.Lock()
+	version := c.sums[kind]
 	e, found := c.entries[key]
 	if found && e.version == version {
 		c.mu.Unlock()
@@ -145,7 +201,7 @@ func cached[T any](ctx context.Context, c *Cache, key string, compute func(conte
 				return e.value.(T), nil
 			}
 		}
-		f = &flight{version: version, done: make(chan struct{}), slot: found}
+		f = &flight{kind: kind, version: version, done: make(chan struct{}), slot: found}
 		c.inflight[key] = f
 		go fill(context.WithoutCancel(ctx), c, key, f, compute)
 	}
@@ -184,9 +240,9 @@ func fill[T any](ctx context.Context, c *Cache, key string, f *flight, compute f
 			delete(c.inflight, key)
 			if err == nil {
 				if len(c.entries) >= maxCacheEntries {
-					c.evict(f.version)
+					c.evict()
 				}
-				c.entries[key] = cacheEntry{version: f.version, value: v}
+				c.entries[key] = cacheEntry{kind: f.kind, version: f.version, value: v}
 			}
 		}
 		c.mu.Unlock()
