@@ -116,6 +116,10 @@ func fromSchedule(err error) error {
 	return err
 }
 
+// Input checks spec and fills in the defaults, as CreateSchedule does, for
+// loaders that write schedules themselves (the demo data).
+func (spec ScheduleSpec) Input() (store.ScheduleInput, error) { return normalize(spec) }
+
 // normalize checks spec and fills in the defaults, returning what the store
 // writes. It never panics, whatever spec holds.
 func normalize(spec ScheduleSpec) (store.ScheduleInput, error) {

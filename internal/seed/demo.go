@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pic-montreal/relais/internal/checkin"
 	"github.com/pic-montreal/relais/internal/domain"
 	"github.com/pic-montreal/relais/internal/store"
 )
@@ -36,7 +37,23 @@ func Demo(ctx context.Context, st *store.Store) (Counts, error) {
 	if _, err := st.Seed(ctx, Actor, d); err != nil {
 		return Counts{}, fmt.Errorf("demo data: %w", err)
 	}
+	in, err := DemoSchedule.Input()
+	if err != nil {
+		return Counts{}, fmt.Errorf("demo schedule: %w", err)
+	}
+	// Created once and then left alone: a demo may edit, pause or run it.
+	if _, err := st.EnsureSchedule(ctx, Actor, in); err != nil {
+		return Counts{}, fmt.Errorf("demo schedule: %w", err)
+	}
 	return CurrentCounts(ctx, st)
+}
+
+// DemoSchedule is the demo partnership's check-in: the first Tuesday of
+// every month at 9:00, Montreal time, with the default questions, every
+// Table, reminders and closing.
+var DemoSchedule = checkin.ScheduleSpec{
+	Slug: "suivi-mensuel", Name: "Suivi mensuel — premier mardi du mois, 9 h",
+	Cron: "0 9 * * *", TimeZone: "America/Montreal", NthWeekday: 1, Weekday: time.Tuesday,
 }
 
 // DemoData reads the demo dataset from the embedded CSV files. An error names
