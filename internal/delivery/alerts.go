@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pic-montreal/relais/internal/domain"
+	"github.com/pic-montreal/relais/internal/i18n"
 	"github.com/pic-montreal/relais/internal/store"
 )
 
@@ -104,14 +105,11 @@ func bilingual(render func(domain.Language) (string, json.RawMessage)) (string, 
 	return text, blocks
 }
 
-// TextAlert renders an alert from a French and an English plain text, each
-// as one section (mrkdwn; escape stored values before formatting them in).
-func TextAlert(fr, en string) func(domain.Language) (string, json.RawMessage) {
+// CatalogAlert renders an alert from an i18n key and its arguments, as one
+// section in the reader's language (mrkdwn: escape stored values in args).
+func CatalogAlert(key string, args ...any) func(domain.Language) (string, json.RawMessage) {
 	return func(lang domain.Language) (string, json.RawMessage) {
-		text := fr
-		if lang == domain.English {
-			text = en
-		}
+		text := i18n.T(lang, key, args...)
 		blocks, _ := json.Marshal([]map[string]any{{"type": "section", "text": map[string]string{"type": "mrkdwn", "text": text}}})
 		return text, blocks
 	}

@@ -58,7 +58,7 @@ func queuedMessages(t *testing.T, st *store.Store) []queued {
 }
 
 var noRespondent = delivery.Alert{Key: "no-respondent:round:7:org:12", Kind: "no_respondent",
-	Render: delivery.TextAlert("Personne ne répond pour Verdun.", "Nobody answers for Verdun.")}
+	Render: delivery.CatalogAlert("delivery.alert.nobody_at_table", "Verdun")}
 
 func TestAlertToCoordinationChannelOnceInBothLanguages(t *testing.T) {
 	t.Parallel()
@@ -96,8 +96,8 @@ func TestAlertWithoutChannelDMsActiveCoordinatorsInTheirLanguage(t *testing.T) {
 	raise(t, st, a, noRespondent)
 	got := queuedMessages(t, st)
 	want := map[string]string{
-		"alert:no-respondent:round:7:org:12:UCOORDEN": "Nobody answers",
-		"alert:no-respondent:round:7:org:12:UCOORDFR": "Personne ne répond",
+		"alert:no-respondent:round:7:org:12:UCOORDEN": "Nobody at Verdun",
+		"alert:no-respondent:round:7:org:12:UCOORDFR": "Personne à Verdun",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("queued %+v, want one DM per active coordinator", got)

@@ -384,35 +384,27 @@ func completeTx(ctx context.Context, tx *store.Tx, job *river.Job[DeliverArgs]) 
 }
 
 func undeliverableAlert(a DeliverArgs, cause error) delivery.Alert {
-	var code string
 	var refused *slackbot.RefusedError
 	var permanent *slackbot.PermanentError
+	to, kind := blockkit.Escape(a.To), blockkit.Escape(a.MessageKind)
+	render := delivery.CatalogAlert("delivery.alert.gave_up", kind, to, DeliverMaxAttempts)
 	switch {
 	case errors.As(cause, &refused):
-		code = refused.Code
+		render = delivery.CatalogAlert("delivery.alert.undeliverable", kind, to, blockkit.Escape(refused.Code))
 	case errors.As(cause, &permanent):
-		code = permanent.Code
-	default:
-		code = fmt.Sprintf("%d tentatives", DeliverMaxAttempts)
+		render = delivery.CatalogAlert("delivery.alert.undeliverable", kind, to, blockkit.Escape(permanent.Code))
 	}
-	to := blockkit.Escape(a.To)
-	return delivery.Alert{Key: "undeliverable:" + a.Key, Kind: "undeliverable", Render: delivery.TextAlert(
-		fmt.Sprintf("Relais n'a pas pu livrer un message (%s) à %s : %s.", blockkit.Escape(a.MessageKind), to, blockkit.Escape(code)),
-		fmt.Sprintf("Relais could not deliver a message (%s) to %s: %s.", blockkit.Escape(a.MessageKind), to, blockkit.Escape(code)))}
+	return delivery.Alert{Key: "undeliverable:" + a.Key, Kind: "undeliverable", Render: render}
 }
 
 func unreachableAlert(a DeliverArgs, refusal *slackbot.RefusedError) *delivery.Alert {
-	to, code := blockkit.Escape(a.To), blockkit.Escape(refusal.Code)
-	return &delivery.Alert{Key: "unreachable:" + a.Key, Kind: "unreachable", Render: delivery.TextAlert(
-		fmt.Sprintf("Relais ne peut pas joindre %s sur Slack (%s).", to, code),
-		fmt.Sprintf("Relais cannot reach %s on Slack (%s).", to, code))}
+	return &delivery.Alert{Key: "unreachable:" + a.Key, Kind: "unreachable",
+		Render: delivery.CatalogAlert("delivery.alert.unreachable", blockkit.Escape(a.To), blockkit.Escape(refusal.Code))}
 }
 
 func nobodyAtTableAlert(r store.PromptReach) *delivery.Alert {
-	name := blockkit.Escape(r.TableName)
-	return &delivery.Alert{Key: fmt.Sprintf("unreachable:prompt:%d", r.PromptID), Kind: "unreachable", Render: delivery.TextAlert(
-		fmt.Sprintf("Personne à %s ne peut être joint sur Slack pour la demande de suivi : ajoutez un canal ou un répondant.", name),
-		fmt.Sprintf("Nobody at %s can be reached on Slack for the check-in: add a channel or a respondent.", name))}
+	return &delivery.Alert{Key: fmt.Sprintf("unreachable:prompt:%d", r.PromptID), Kind: "unreachable",
+		Render: delivery.CatalogAlert("delivery.alert.nobody_at_table", blockkit.Escape(r.TableName))}
 }
 
 func isUserID(id string) bool { return len(id) > 1 && (id[0] == 'U' || id[0] == 'W') }
