@@ -57,7 +57,8 @@ func newRouter(st *store.Store, cfg config.Config, logger *slog.Logger, registry
 // The check-in service queues through jobs.NewEnqueuer(bg) and alerts through
 // delivery.NewAlerter(jobs.NewEnqueuer(bg), cfg.CoordinationChannel).
 func jobsConfig(cfg config.Config, logger *slog.Logger, registry prometheus.Registerer) jobs.Config {
-	jc := jobs.Config{Logger: logger, Registerer: registry, CoordinationChannel: cfg.CoordinationChannel}
+	jc := jobs.Config{Logger: logger, Registerer: registry, CoordinationChannel: cfg.CoordinationChannel,
+		RescueStuckAfter: cfg.JobRescueAfter}
 	if cfg.SlackBotToken == "" {
 		logger.Warn("no " + config.EnvSlackBotToken + ": messages Relais sends on its own initiative wait in the queue until it is set")
 		return jc

@@ -32,6 +32,7 @@ const (
 	EnvAllowSampleData    = "RELAIS_ALLOW_SAMPLE_DATA"
 	EnvCoordinationChan   = "RELAIS_COORDINATION_CHANNEL"
 	EnvSlackPostRate      = "RELAIS_SLACK_POST_RATE"
+	EnvJobRescueAfter     = "RELAIS_JOB_RESCUE_AFTER"
 )
 
 // Defaults, used when a variable is unset or empty.
@@ -44,6 +45,9 @@ const (
 	// DefaultSlackPostRate keeps chat.postMessage under Slack's workspace
 	// limit of about 50 in any second, with a margin.
 	DefaultSlackPostRate = 48.0
+	// DefaultJobRescueAfter is when a job still marked running belongs to a
+	// process that died and runs again: our jobs take seconds.
+	DefaultJobRescueAfter = 2 * time.Minute
 )
 
 // Log formats.
@@ -86,6 +90,9 @@ type Config struct {
 	// SlackPostRate is how many chat.postMessage calls per second Relais
 	// allows itself across the workspace.
 	SlackPostRate float64
+	// JobRescueAfter is how long a job may stay "running" before another
+	// process takes it as abandoned (its process died) and runs it again.
+	JobRescueAfter time.Duration
 }
 
 // Error is a configuration error: which variable, and what is wrong with it.
@@ -186,6 +193,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if ch := c.CoordinationChannel; ch != "" && !isChannelID(ch) {
 		return Config{}, errorf(EnvCoordinationChan, "%q is not a channel id (want C… or G…, from the channel's details)", ch)
 	}
+	ra := get(EnvJobRescueAfter, DefaultJobRescueAfter.String())
+	if c.JobRescueAfter, err = time.ParseDuration(ra); err != nil || c.JobRescueAfter < 10*time.Second || c.JobRescueAfter > time.Hour {
+		return Config{}, errorf(EnvJobRescueAfter, "%q is not a duration from 10s to 1h (want e.g. 2m)", ra)
+	}
+
 	rate := get(EnvSlackPostRate, strconv.FormatFloat(DefaultSlackPostRate, 'f', -1, 64))
 	if c.SlackPostRate, err = strconv.ParseFloat(rate, 64); err != nil || !(c.SlackPostRate > 0 && c.SlackPostRate <= 1000) {
 		return Config{}, errorf(EnvSlackPostRate, "%q is not a rate from 0 (excluded) to 1000 messages per second", rate)
@@ -340,6 +352,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("allow_sample_data", c.AllowSampleData),
 		slog.String("coordination_channel", c.CoordinationChannel),
 		slog.Float64("slack_post_rate", c.SlackPostRate),
+		slog.Duration("job_rescue_after", c.JobRescueAfter),
 		slog.Bool("socket_mode", c.SocketMode()),
 		slog.Bool("http_mode", c.HTTPMode()),
 	)
@@ -401,5 +414,6 @@ func Vars() []Var {
 		{EnvAllowSampleData, "0", "1 lets `relais serve` serve a database holding the fictional sample data (tests, benchmarks)"},
 		{EnvCoordinationChan, "", "channel id (C… or G…) where coordinators' alerts go, French then English; unset: a DM to each active coordinator"},
 		{EnvSlackPostRate, "48", "chat.postMessage calls per second Relais allows itself (Slack allows about 50 in any second)"},
+		{EnvJobRescueAfter, "2m", "after how long a job left running by a process that died runs again (10s to 1h)"},
 	}
 }

@@ -46,6 +46,10 @@ type Config struct {
 	Now               func() time.Time
 	FetchPollInterval time.Duration
 	MaxWorkers        int
+	// RescueStuckAfter is when a job still running belongs to a process that
+	// died and runs again; default 2 minutes. A job's own timeout is half of
+	// it, at most a minute, so a live job never looks abandoned.
+	RescueStuckAfter time.Duration
 
 	// Sender posts deliveries. Nil (no bot token) leaves the delivery queue
 	// unworked: deliveries wait in it, they do not fail.
@@ -111,11 +115,12 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 	if cfg.Sender != nil {
 		queues[DeliveryQueue] = river.QueueConfig{MaxWorkers: orDefault(cfg.DeliveryWorkers, DefaultDeliveryWorkers)}
 	}
+	rescue := orDefault(cfg.RescueStuckAfter, rescueStuckAfter)
 	rc := &river.Config{
 		FetchPollInterval:    orDefault(cfg.FetchPollInterval, DefaultFetchPollInterval),
 		FetchCooldown:        cfg.fetchCooldown,
-		JobTimeout:           jobTimeout,
-		RescueStuckJobsAfter: rescueStuckAfter,
+		JobTimeout:           min(jobTimeout, rescue/2),
+		RescueStuckJobsAfter: rescue,
 		Logger:               j.logger.With("component", "river"),
 		Middleware:           []rivertype.Middleware{m},
 		PeriodicJobs:         periodic,
