@@ -332,10 +332,7 @@ func (s *Service) open(ctx context.Context, tx *store.Tx, actor store.Actor, sc 
 			m.Key = "prompt:" + strconv.FormatInt(pid, 10) + ":" + p.SlackUserID
 			m.To = p.SlackUserID
 			m.RecipientID = recipients[store.RecipientKey{PromptID: pid, PersonID: p.PersonID}]
-			if err := m.Check(); err != nil {
-				return nil, err
-			}
-			msgs = append(msgs, m)
+			msgs = append(msgs, m) // the Enqueuer checks each message
 		}
 	}
 	if len(msgs) > 0 {

@@ -132,7 +132,29 @@ func TestAudienceRespondentsPromptsRecipientsAndCounts(t *testing.T) {
 		AND entity IN ('checkin_rounds', 'checkin_prompts', 'checkin_recipients') AND action = 'insert'`); err != nil {
 		t.Fatal(err)
 	}
-	if audited != 6 {
-		t.Errorf("audited inserts %d, want 6 (1 round, 3 prompts, 2 recipients)", audited)
+	if audited != 1 {
+		t.Errorf("audited row inserts %d, want 1 (the round)", audited)
 	}
+	// Prompts and recipients are a fan-out: one bulk row each, with the count, for the same actor.
+	var bulk []string
+	if err := st.DB().Select(&bulk, `SELECT entity || ' ' || (after->>'rows') FROM audit_log
+		WHERE actor = 'system:checkin' AND action = 'bulk' ORDER BY entity`); err != nil {
+		t.Fatal(err)
+	}
+	if len(bulk) != 2 || bulk[0] != "checkin_prompts 3" || bulk[1] != "checkin_recipients 2" {
+		t.Errorf("bulk audit rows %v", bulk)
+	}
+	// Writes after the fan-out are audited row by row again.
+	if n := count(t, st, `SELECT count(*) FROM audit_log WHERE entity = 'checkin_prompts' AND action = 'update'`); n != 1 {
+		t.Errorf("the prompt update after the fan-out audited %d times, want 1", n)
+	}
+}
+
+func count(t *testing.T, st *store.Store, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := st.DB().Get(&n, query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
 }
