@@ -66,6 +66,7 @@ func init() {
 		consoleCommand,
 		migrateCommand,
 		seedCommand,
+		checkinCommand,
 		serveCommand,
 		loadgenCommand,
 	}
