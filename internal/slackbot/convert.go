@@ -202,6 +202,9 @@ func submissionFromCallback(ic slack.InteractionCallback) (commands.ViewSubmissi
 			if a.SelectedDate != "" {
 				v.Text = a.SelectedDate
 			}
+			if a.SelectedTime != "" {
+				v.Text = a.SelectedTime // a timepicker's "HH:MM"
+			}
 			sub.Values[blockID][actionID] = v
 		}
 	}
