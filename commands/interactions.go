@@ -43,11 +43,19 @@ func (rt *Router) interactions() []Interaction {
 	return append([]Interaction{
 		{ActionID: ActionPage, Prefix: true, Run: rt.page},
 		{ActionID: ActionShare, Run: rt.share},
+		{ActionID: ActionSuiviEdit, Run: rt.suiviButton("modifier")},
+		{ActionID: ActionSuiviPause, Run: rt.suiviButton("pause")},
+		{ActionID: ActionSuiviResume, Run: rt.suiviButton("reprendre")},
+		{ActionID: ActionSuiviRun, Run: rt.suiviButton("lancer")},
 	}, rt.checkinButtons()...)
 }
 
-// views declares every modal Relais opens; none yet.
-func (rt *Router) views() []ViewDef { return nil }
+// views declares every modal Relais opens.
+func (rt *Router) views() []ViewDef {
+	return []ViewDef{
+		{CallbackID: ViewSchedule, Submit: rt.submitSchedule},
+	}
+}
 
 // events declares the events Relais handles; others are acknowledged and
 // dropped.

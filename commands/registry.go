@@ -28,5 +28,7 @@ func (rt *Router) registry() []*Command {
 			Run: rt.setLanguage},
 		{Name: "membres", Aliases: []string{"members", "people"},
 			SummaryKey: "members.summary", ExampleKey: "members.example", Roles: coordinator, Run: rt.members},
+		{Name: "suivi", Aliases: []string{"checkin", "suivis", "checkins"}, UsageKey: "suivi.usage",
+			SummaryKey: "suivi.summary", ExampleKey: "suivi.example", Roles: coordinator, Run: rt.suivi},
 	}
 }

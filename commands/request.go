@@ -32,6 +32,9 @@ type Request struct {
 	// unknown.
 	SharedBy string
 	Now      time.Time
+	// TriggerID lets the reply open a modal; empty where none can open (the
+	// console, a page button).
+	TriggerID string
 }
 
 // T translates key into the request's language.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/pic-montreal/relais/internal/checkin"
 	"github.com/pic-montreal/relais/internal/domain"
 	"github.com/pic-montreal/relais/internal/i18n"
 	"github.com/pic-montreal/relais/internal/store"
@@ -90,6 +91,12 @@ type Options struct {
 	Cache *Cache
 	// Observe, when set, is told of every command run (for metrics).
 	Observe func(command string, ok bool, d time.Duration)
+	// Checkins creates, edits, pauses and runs check-in schedules (`suivi`);
+	// nil lists them but changes nothing.
+	Checkins *checkin.Service
+	// CheckinsQueueOnly says that what Checkins queues goes out only from
+	// `relais serve` (the console): run now says so.
+	CheckinsQueueOnly bool
 }
 
 // Router resolves who is asking and runs the right command. It implements
@@ -156,7 +163,7 @@ func (rt *Router) Lookup(verb string) (*Command, bool) {
 
 // Command runs a slash command.
 func (rt *Router) Command(ctx context.Context, inv Invocation) Reply {
-	reply, _ := rt.dispatch(ctx, call{caller: inv.Caller, channelID: inv.ChannelID, text: inv.Text})
+	reply, _ := rt.dispatch(ctx, call{caller: inv.Caller, channelID: inv.ChannelID, text: inv.Text, triggerID: inv.TriggerID})
 	return reply
 }
 
@@ -388,7 +395,8 @@ type call struct {
 	shared    bool
 	sharedBy  string
 	// lang, when set, is the language of the shared message being paged.
-	lang domain.Language
+	lang      domain.Language
+	triggerID string
 }
 
 // dispatch runs c and reports whether the command answered; false means the
@@ -398,7 +406,7 @@ func (rt *Router) dispatch(ctx context.Context, c call) (Reply, bool) {
 	if err != nil {
 		return rt.unavailableReply(), false
 	}
-	r.Page, r.Shared, r.SharedBy = c.page, c.shared, c.sharedBy
+	r.Page, r.Shared, r.SharedBy, r.TriggerID = c.page, c.shared, c.sharedBy, c.triggerID
 	if c.shared && c.lang != "" {
 		r.Lang = c.lang
 	}

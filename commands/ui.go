@@ -73,6 +73,9 @@ var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 // fit finishes every reply: a share button on private answers that have a
 // partnership view, who shared on shared ones, and Slack's limits enforced.
 func fit(r *Request, reply Reply) Reply {
+	if reply.OpenModal != nil && reply.Text == "" && len(reply.Blocks) == 0 {
+		return reply // the modal is the answer: no message besides
+	}
 	if r.Command != nil && r.Command.Shareable() && len(reply.Blocks) > 1 {
 		if r.Shared {
 			if slackUserID.MatchString(r.SharedBy) {

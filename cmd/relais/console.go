@@ -13,6 +13,7 @@ import (
 	"github.com/pic-montreal/relais/commands"
 	"github.com/pic-montreal/relais/internal/config"
 	"github.com/pic-montreal/relais/internal/console"
+	"github.com/pic-montreal/relais/internal/jobs"
 	"github.com/pic-montreal/relais/internal/seed"
 	"github.com/pic-montreal/relais/internal/store"
 )
@@ -132,9 +133,17 @@ func runConsole(ctx context.Context, cmd *command, args []string, e *env, demo b
 	} else if err := st.Ready(ctx); err != nil {
 		return fmt.Errorf("database not ready (%v); run \"relais migrate\" first, or \"relais demo\" for the demo data", err)
 	}
+	// A check-in service on a jobs client that is never started: what it
+	// queues goes out once relais serve runs on this database.
+	bg, err := jobs.New(st, jobs.Config{Logger: logger, CoordinationChannel: cfg.CoordinationChannel})
+	if err != nil {
+		return err
+	}
+	checkins := newCheckins(st, cfg, logger)
+	plugCheckins(checkins, bg, cfg)
 	in, out := consoleIO(e)
 	interactive := in == os.Stdin && console.IsTerminal(os.Stdin)
-	err = console.Run(ctx, in, out, newRouter(st, cfg, logger, nil), console.Options{
+	err = console.Run(ctx, in, out, newRouter(st, cfg, logger, nil, checkins, true), console.Options{
 		Caller:      commands.Caller{SlackUserID: *as, TeamID: "TCONSOLE"},
 		Interactive: interactive,
 		Color:       interactive && out == os.Stdout && console.IsTerminal(os.Stdout),

@@ -61,11 +61,17 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	registry := httpserver.NewRegistry()
 	// Background work (the event pruner, and what Relais will send on its own
 	// initiative) runs as River jobs; River's tables came with the migration.
-	bg, err := jobs.New(st, jobsConfig(cfg, logger, registry))
+	// The check-in service opens due rounds on the jobs' tick and answers
+	// /pic suivi; its messages go to the jobs' delivery queue.
+	checkins := newCheckins(st, cfg, logger)
+	jc := jobsConfig(cfg, logger, registry)
+	jc.Checkins = checkins
+	bg, err := jobs.New(st, jc)
 	if err != nil {
 		return err
 	}
-	router := newRouter(st, cfg, logger, registry)
+	plugCheckins(checkins, bg, cfg)
+	router := newRouter(st, cfg, logger, registry, checkins, false)
 	handlers := map[string]http.Handler{}
 	var receiver *slackbot.Receiver
 	if cfg.HTTPMode() {

@@ -7,7 +7,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pic-montreal/relais/commands"
+	"github.com/pic-montreal/relais/internal/checkin"
 	"github.com/pic-montreal/relais/internal/config"
+	"github.com/pic-montreal/relais/internal/delivery"
 	"github.com/pic-montreal/relais/internal/jobs"
 	"github.com/pic-montreal/relais/internal/slackbot"
 	"github.com/pic-montreal/relais/internal/store"
@@ -25,8 +27,11 @@ func slackConfig(cfg config.Config) slackbot.Config {
 
 // newRouter builds the command router every transport runs. With a bot token,
 // the Slack locale of users who chose no language comes from users.info.
-func newRouter(st *store.Store, cfg config.Config, logger *slog.Logger, registry *prometheus.Registry) *commands.Router {
-	opts := commands.Options{Logger: logger, Location: cfg.Timezone}
+// checkins writes the check-in schedules (`/pic suivi`); queueOnly says its
+// messages go out only from relais serve (the console).
+func newRouter(st *store.Store, cfg config.Config, logger *slog.Logger, registry *prometheus.Registry,
+	checkins *checkin.Service, queueOnly bool) *commands.Router {
+	opts := commands.Options{Logger: logger, Location: cfg.Timezone, Checkins: checkins, CheckinsQueueOnly: queueOnly}
 	if cfg.SlackBotToken != "" {
 		opts.Locales = slackbot.NewLocales(slackbot.NewClient(slackConfig(cfg), logger), logger)
 	}
@@ -49,6 +54,20 @@ func newRouter(st *store.Store, cfg config.Config, logger *slog.Logger, registry
 		}
 	}
 	return commands.New(st, opts)
+}
+
+// newCheckins is the check-in service on bg's delivery queue: a round's DMs
+// and alerts are queued in the transaction that opens it, and the deliver
+// jobs of a started bg (relais serve) post them. bg may be built after the
+// service (jobs.Config.Checkins ticks it): plugCheckins completes it.
+func newCheckins(st *store.Store, cfg config.Config, logger *slog.Logger) *checkin.Service {
+	return &checkin.Service{Store: st, Location: cfg.Timezone, Logger: logger}
+}
+
+// plugCheckins gives svc bg's Enqueuer and an Alerter on it.
+func plugCheckins(svc *checkin.Service, bg *jobs.Jobs, cfg config.Config) {
+	enq := jobs.NewEnqueuer(bg)
+	svc.Enqueuer, svc.Alerter = enq, delivery.NewAlerter(enq, cfg.CoordinationChannel)
 }
 
 // jobsConfig is the background work's configuration. With a bot token, the
