@@ -50,8 +50,10 @@ func raise(t *testing.T, st *store.Store, a delivery.Alerter, al delivery.Alert)
 func queuedMessages(t *testing.T, st *store.Store) []queued {
 	t.Helper()
 	var out []queued
-	if err := st.DB().Select(&out, `SELECT d.key, j.args::text AS args FROM deliveries d
-		JOIN river_job j ON j.args->>'key' = d.key ORDER BY d.key`); err != nil {
+	// Where a message goes is in its job, what it says in its deliveries row.
+	if err := st.DB().Select(&out, `SELECT d.key, json_build_object('to', j.args->>'to', 'text', d.text,
+			'blocks', nullif(d.blocks, '')::json)::text AS args
+		FROM deliveries d JOIN river_job j ON j.args->>'key' = d.key ORDER BY d.key`); err != nil {
 		t.Fatal(err)
 	}
 	return out

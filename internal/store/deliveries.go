@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -15,8 +18,12 @@ const DeliveryActor Actor = "system:delivery"
 // Delivery is one row of deliveries: a message Relais sends on its own
 // initiative, by its unique key.
 type Delivery struct {
-	Key       string     `db:"key"`
-	Kind      string     `db:"kind"`
+	Key  string `db:"key"`
+	Kind string `db:"kind"`
+	// Text and Blocks are what the message says (Blocks a JSON array, or
+	// empty).
+	Text      string     `db:"text"`
+	Blocks    string     `db:"blocks"`
 	Status    string     `db:"status"` // pending, sent, failed
 	ChannelID string     `db:"channel_id"`
 	MessageTS string     `db:"message_ts"`
@@ -33,23 +40,63 @@ const (
 	DeliveryFailed  = "failed"
 )
 
-// QueueDelivery records a pending delivery; a key already recorded is left
-// as it is and reported as not inserted.
-func (o ops) QueueDelivery(ctx context.Context, key, kind string) (bool, error) {
-	res, err := o.q().ExecContext(ctx, `
-		INSERT INTO deliveries (key, kind) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, kind)
-	if err != nil {
-		return false, wrap("queue delivery", err)
+// QueuedDelivery is a delivery to record as pending. Blocks must be valid
+// JSON (an array) or empty: it is written into the batch as it is.
+type QueuedDelivery struct {
+	Key, Kind, Text string
+	Blocks          json.RawMessage
+}
+
+// QueueDeliveries records pending deliveries, one statement for the batch,
+// and returns the keys it inserted: a key already recorded is left as it is.
+// The batch travels as one JSON document, blocks copied in as they are:
+// lib/pq's text arrays escape every byte of a thousand messages' blocks one
+// by one, and encoding them again as JSON strings costs nearly as much.
+func (o ops) QueueDeliveries(ctx context.Context, ds []QueuedDelivery) (map[string]bool, error) {
+	var batch bytes.Buffer
+	batch.WriteByte('[')
+	for i, d := range ds {
+		if i > 0 {
+			batch.WriteByte(',')
+		}
+		head, err := json.Marshal(struct {
+			Key  string `json:"key"`
+			Kind string `json:"kind"`
+			Text string `json:"text"`
+		}{d.Key, d.Kind, d.Text})
+		if err != nil {
+			return nil, fmt.Errorf("queue deliveries: %w", err)
+		}
+		batch.Write(head[:len(head)-1])
+		if len(d.Blocks) > 0 {
+			batch.WriteString(`,"blocks":`)
+			batch.Write(d.Blocks)
+		}
+		batch.WriteByte('}')
 	}
-	n, err := res.RowsAffected()
-	return n == 1, wrap("queue delivery", err)
+	batch.WriteByte(']')
+	var inserted []string
+	err := sqlx.SelectContext(ctx, o.q(), &inserted, `
+		INSERT INTO deliveries (key, kind, text, blocks)
+		SELECT key, kind, text, coalesce(blocks::text, '')
+		FROM json_to_recordset($1::json) AS d(key text, kind text, text text, blocks json)
+		ON CONFLICT (key) DO NOTHING
+		RETURNING key`, batch.String())
+	if err != nil {
+		return nil, wrap("queue deliveries", err)
+	}
+	fresh := make(map[string]bool, len(inserted))
+	for _, k := range inserted {
+		fresh[k] = true
+	}
+	return fresh, nil
 }
 
 // Delivery reads a delivery by key.
 func (o ops) Delivery(ctx context.Context, key string) (Delivery, error) {
 	var d Delivery
 	err := sqlx.GetContext(ctx, o.q(), &d, `
-		SELECT key, kind, status::text AS status, coalesce(channel_id, '') AS channel_id,
+		SELECT key, kind, text, blocks, status::text AS status, coalesce(channel_id, '') AS channel_id,
 		       coalesce(message_ts, '') AS message_ts, attempts, coalesce(last_error, '') AS last_error,
 		       created_at, sent_at
 		FROM deliveries WHERE key = $1`, key)
