@@ -70,6 +70,12 @@ func plugCheckins(svc *checkin.Service, bg *jobs.Jobs, cfg config.Config) {
 	svc.Enqueuer, svc.Alerter = enq, delivery.NewAlerter(enq, cfg.CoordinationChannel)
 }
 
+// renderers write, when they are sent, the messages queued without their
+// content (delivery.Message.Render): a round's prompt DMs.
+func renderers() map[string]jobs.Renderer {
+	return map[string]jobs.Renderer{checkin.RenderPrompt: checkin.PromptRenderer}
+}
+
 // jobsConfig is the background work's configuration. With a bot token, the
 // Sender delivers what Relais sends on its own initiative; without one,
 // deliveries wait in their queue (they do not fail) and this says so once.
@@ -77,7 +83,7 @@ func plugCheckins(svc *checkin.Service, bg *jobs.Jobs, cfg config.Config) {
 // delivery.NewAlerter(jobs.NewEnqueuer(bg), cfg.CoordinationChannel).
 func jobsConfig(cfg config.Config, logger *slog.Logger, registry prometheus.Registerer) jobs.Config {
 	jc := jobs.Config{Logger: logger, Registerer: registry, CoordinationChannel: cfg.CoordinationChannel,
-		RescueStuckAfter: cfg.JobRescueAfter}
+		RescueStuckAfter: cfg.JobRescueAfter, Renderers: renderers()}
 	if cfg.SlackBotToken == "" {
 		logger.Warn("no " + config.EnvSlackBotToken + ": messages Relais sends on its own initiative wait in the queue until it is set")
 		return jc

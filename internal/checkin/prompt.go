@@ -1,6 +1,7 @@
 package checkin
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -135,4 +136,38 @@ func noRespondentAlert(roundID int64, scheduleName string, t store.AudienceTable
 			return text, raw
 		},
 	}
+}
+
+// RenderPrompt is the renderer (delivery.Message.Render) of prompt DMs:
+// relais serve registers PromptRenderer under it (jobs.Config.Renderers).
+const RenderPrompt = "checkin.prompt"
+
+// PromptRenderer writes the prompt DM of a checkin_recipients row when the
+// deliver worker sends it: one query reads the person, their Table, the
+// round and its schedule, then PromptMessage renders it. Rendering at send
+// time rather than when the round opens means that a respondent who changed
+// their language in between gets the DM in their current one (and a renamed
+// Table its new name). A recipient that does not exist is a
+// domain.ErrNotFound.
+func PromptRenderer(ctx context.Context, st *store.Store, recipientID int64) (string, json.RawMessage, error) {
+	p, err := st.RecipientPrompt(ctx, recipientID)
+	if err != nil {
+		return "", nil, err
+	}
+	zone := p.TimeZone
+	if strings.TrimSpace(zone) == "" {
+		zone = schedule.DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return "", nil, fmt.Errorf("prompt for recipient %d: time zone %q: %w", recipientID, zone, domain.ErrInvalid)
+	}
+	text, blocks := PromptMessage(PromptInput{Lang: p.Language, ScheduleName: p.ScheduleName, TableName: p.TableName,
+		Period: schedule.DateOf(p.Period), Questions: p.Questions, ClosesAt: p.ClosesAt.In(loc),
+		ScheduledFor: p.ScheduledFor.In(loc), Late: p.OpenedLate, PromptID: p.PromptID})
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		return "", nil, fmt.Errorf("prompt blocks: %w", err)
+	}
+	return text, raw, nil
 }

@@ -2,7 +2,6 @@ package checkin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -260,7 +259,8 @@ func (s *Service) RunNow(ctx context.Context, actor store.Actor, slug string) (*
 }
 
 // open writes a round for occurrence o, its prompts, recipients, DMs and
-// alerts, in tx: all of it commits together or not at all.
+// alerts, in tx: all of it commits together or not at all. The DMs are
+// queued as RenderPrompt messages, written when they are sent.
 func (s *Service) open(ctx context.Context, tx *store.Tx, actor store.Actor, sc store.Schedule, o schedule.Occurrence,
 	closesAt, now time.Time, early bool) (*Opened, error) {
 	loc := o.At.Location()
@@ -310,29 +310,14 @@ func (s *Service) open(ctx context.Context, tx *store.Tx, actor store.Actor, sc 
 			res.Alerts++
 			continue
 		}
-		// The DM differs per Table (its name, the prompt id in the buttons) and language only.
-		rendered := map[domain.Language]delivery.Message{}
 		for _, p := range t.Respondents {
-			lang := domain.French
-			if p.Language != nil {
-				lang = *p.Language
-			}
-			m, ok := rendered[lang]
-			if !ok {
-				text, blocks := PromptMessage(PromptInput{Lang: lang, ScheduleName: sc.Name, TableName: t.Name,
-					Period: o.Period, Questions: sc.Questions, ClosesAt: closesAt, ScheduledFor: o.At, Late: late,
-					PromptID: pid})
-				raw, err := json.Marshal(blocks)
-				if err != nil {
-					return nil, fmt.Errorf("prompt blocks: %w", err)
-				}
-				m = delivery.Message{Kind: KindPrompt, Text: text, Blocks: raw, Fallback: t.SlackChannelID}
-				rendered[lang] = m
-			}
-			m.Key = "prompt:" + strconv.FormatInt(pid, 10) + ":" + p.SlackUserID
-			m.To = p.SlackUserID
-			m.RecipientID = recipients[store.RecipientKey{PromptID: pid, PersonID: p.PersonID}]
-			msgs = append(msgs, m) // the Enqueuer checks each message
+			// Written when it is sent (PromptRenderer): opening a round
+			// renders and stores no DM.
+			msgs = append(msgs, delivery.Message{ // the Enqueuer checks each message
+				Key:  "prompt:" + strconv.FormatInt(pid, 10) + ":" + p.SlackUserID,
+				Kind: KindPrompt, To: p.SlackUserID, Fallback: t.SlackChannelID, Render: RenderPrompt,
+				RecipientID: recipients[store.RecipientKey{PromptID: pid, PersonID: p.PersonID}],
+			})
 		}
 	}
 	if len(msgs) > 0 {

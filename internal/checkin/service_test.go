@@ -15,6 +15,7 @@ import (
 	"github.com/pic-montreal/relais/internal/blockkit"
 	"github.com/pic-montreal/relais/internal/checkin"
 	"github.com/pic-montreal/relais/internal/checkin/schedule"
+	"github.com/pic-montreal/relais/internal/delivery"
 	"github.com/pic-montreal/relais/internal/domain"
 	"github.com/pic-montreal/relais/internal/i18n"
 	"github.com/pic-montreal/relais/internal/store"
@@ -61,28 +62,45 @@ func TestTickOpensOneRoundWithItsPromptsRecipientsAndMessages(t *testing.T) {
 	for i, m := range msgs {
 		byTo[m.To] = i
 	}
+	dm := map[string]rendered{}
 	for _, rc := range recips {
 		m := msgs[byTo[rc.SlackID]]
 		if m.Key != fmt.Sprintf("prompt:%d:%s", rc.PromptID, rc.SlackID) || m.RecipientID != rc.ID || m.Kind != "prompt" {
 			t.Errorf("message to %s: %+v, recipient %+v", rc.SlackID, m, rc)
 		}
+		// Queued without content: the worker writes it when it sends it.
+		if m.Render != checkin.RenderPrompt || m.Text != "" || len(m.Blocks) != 0 {
+			t.Errorf("message to %s: render %q, text %q, blocks %s: want rendered at send time", rc.SlackID, m.Render, m.Text, m.Blocks)
+		}
 		if err := m.Check(); err != nil {
 			t.Error(err)
 		}
-		if err := blockkit.ValidateMessage(m.Text, blocksOf(t, m.Blocks)); err != nil {
+		r := render(t, f.st, m)
+		if err := blockkit.ValidateMessage(r.text, blocksOf(t, r.blocks)); err != nil {
 			t.Errorf("message to %s: %v", rc.SlackID, err)
 		}
+		if !strings.Contains(string(r.blocks), fmt.Sprintf(`"value":"%d"`, rc.PromptID)) {
+			t.Errorf("message to %s: the buttons do not carry prompt %d: %s", rc.SlackID, rc.PromptID, r.blocks)
+		}
+		dm[rc.SlackID] = r
 	}
 	usm, cdn := msgs[byTo["USM"]], msgs[byTo["UCDN"]]
 	if usm.Fallback != "C0SM" || cdn.Fallback != "" {
 		t.Errorf("fallbacks %q %q", usm.Fallback, cdn.Fallback)
 	}
-	if !strings.Contains(usm.Text, "January 19, 2027 at 5 p.m.") || !strings.Contains(cdn.Text, "19 janvier 2027 à 17 h") {
-		t.Errorf("texts in the respondents' languages: %q / %q", usm.Text, cdn.Text)
+	if !strings.Contains(dm["USM"].text, "January 19, 2027 at 5 p.m.") || !strings.Contains(dm["UCDN"].text, "19 janvier 2027 à 17 h") {
+		t.Errorf("texts in the respondents' languages: %q / %q", dm["USM"].text, dm["UCDN"].text)
 	}
 	var blocks []json.RawMessage
-	if err := json.Unmarshal(cdn.Blocks, &blocks); err != nil || len(blocks) < 5 {
-		t.Errorf("blocks %s: %v", cdn.Blocks, err)
+	if err := json.Unmarshal(dm["UCDN"].blocks, &blocks); err != nil || len(blocks) < 5 {
+		t.Errorf("blocks %s: %v", dm["UCDN"].blocks, err)
+	}
+	// Written when sent, the DM is in the respondent's language then.
+	if _, err := f.st.DB().Exec(`UPDATE people SET language = 'en' WHERE slack_user_id = 'UCDN'`); err != nil {
+		t.Fatal(err)
+	}
+	if r := render(t, f.st, cdn); !strings.Contains(r.text, "January 19, 2027 at 5 p.m.") {
+		t.Errorf("after UCDN chose English: %q", r.text)
 	}
 	if len(f.rec.alerts) != 1 || f.rec.alerts[0].Key != fmt.Sprintf("no-respondent:round:%d:org:3", r.ID) {
 		t.Fatalf("alerts %+v", f.rec.alerts)
@@ -220,9 +238,12 @@ func TestAfterDowntimeTheLatestOpenOccurrenceOpensLate(t *testing.T) {
 		t.Errorf("round %+v: want late, closing as if on time", r)
 	}
 	msgs := f.rec.messages()
-	if len(msgs) == 0 || !strings.Contains(string(msgs[0].Blocks), "5 janvier 2027 à 9 h") &&
-		!strings.Contains(string(msgs[0].Blocks), "January 5, 2027 at 9 a.m.") {
-		t.Errorf("the DM does not say it opened late: %s", msgs[0].Blocks)
+	if len(msgs) == 0 {
+		t.Fatal("no DM queued")
+	}
+	if r := render(t, f.st, msgs[0]); !strings.Contains(string(r.blocks), "5 janvier 2027 à 9 h") &&
+		!strings.Contains(string(r.blocks), "January 5, 2027 at 9 a.m.") {
+		t.Errorf("the DM does not say it opened late: %s", r.blocks)
 	}
 	if !strings.Contains(f.logs.String(), "2026-12-01T09:00 America/Montreal") || !strings.Contains(f.logs.String(), "superseded") {
 		t.Errorf("December's skipped occurrence not logged:\n%s", f.logs)
@@ -454,6 +475,26 @@ func TestEveryInvalidReasonIsTranslated(t *testing.T) {
 	}
 }
 
+// rendered is a prompt DM as the deliver worker writes it.
+type rendered struct {
+	text   string
+	blocks json.RawMessage
+}
+
+// render writes a queued prompt DM as the deliver worker would, when it
+// sends it: through checkin.PromptRenderer, from its recipient.
+func render(t *testing.T, st *store.Store, m delivery.Message) rendered {
+	t.Helper()
+	if m.Render != checkin.RenderPrompt {
+		t.Fatalf("message %s: render %q, want %q", m.Key, m.Render, checkin.RenderPrompt)
+	}
+	text, blocks, err := checkin.PromptRenderer(ctx, st, m.RecipientID)
+	if err != nil {
+		t.Fatalf("render %s: %v", m.Key, err)
+	}
+	return rendered{text, blocks}
+}
+
 // blocksOf decodes a message's blocks, to validate them.
 func blocksOf(t *testing.T, raw json.RawMessage) []slack.Block {
 	t.Helper()
@@ -462,4 +503,11 @@ func blocksOf(t *testing.T, raw json.RawMessage) []slack.Block {
 		t.Fatal(err)
 	}
 	return bs.BlockSet
+}
+
+func TestPromptRendererOfAMissingRecipient(t *testing.T) {
+	st := testdb.WithFixture(t)
+	if _, _, err := checkin.PromptRenderer(ctx, st, 1<<40); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("rendering for no recipient: %v, want domain.ErrNotFound", err)
+	}
 }

@@ -34,10 +34,19 @@ type Message struct {
 	Fallback string
 	// ThreadTS posts in a thread.
 	ThreadTS string
-	// Text is the plain-text fallback (always set); Blocks the Block Kit
-	// JSON array, already within Slack's limits.
+	// Text is the plain-text fallback (set unless Render is); Blocks the
+	// Block Kit JSON array, already within Slack's limits.
 	Text   string
 	Blocks json.RawMessage
+	// Render, instead of Text and Blocks, names the renderer that writes
+	// the message when the worker sends it, from RecipientID (required
+	// then): checkin.RenderPrompt for a prompt DM. Queuing a round's
+	// thousand prompts then renders and stores nothing; the message says
+	// what is true when it is sent (the person's language then), and the
+	// worker records what it posted in the delivery's row. Renderers are
+	// registered with the worker (jobs.Config.Renderers): an unknown one
+	// fails the delivery.
+	Render string
 	// RecipientID, when set, is the checkin_recipients row that records
 	// where and when the message was posted.
 	RecipientID int64
@@ -55,7 +64,11 @@ func (m Message) Check() error {
 		return errors.Join(ErrInvalid, errors.New("no kind"))
 	case m.To == "":
 		return errors.Join(ErrInvalid, errors.New("no recipient"))
-	case strings.TrimSpace(m.Text) == "":
+	case m.Render != "" && (m.Text != "" || len(m.Blocks) > 0):
+		return errors.Join(ErrInvalid, errors.New("a rendered message has no text or blocks of its own"))
+	case m.Render != "" && m.RecipientID == 0:
+		return errors.Join(ErrInvalid, errors.New("a rendered message needs its recipient"))
+	case m.Render == "" && strings.TrimSpace(m.Text) == "":
 		return errors.Join(ErrInvalid, errors.New("no plain text"))
 	case len(m.Blocks) > 0 && !json.Valid(m.Blocks):
 		return errors.Join(ErrInvalid, errors.New("blocks are not JSON"))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pic-montreal/relais/internal/blockkit"
 	"github.com/pic-montreal/relais/internal/delivery"
+	"github.com/pic-montreal/relais/internal/domain"
 	"github.com/pic-montreal/relais/internal/slackbot"
 	"github.com/pic-montreal/relais/internal/store"
 )
@@ -38,7 +39,8 @@ const (
 )
 
 // DeliverArgs is one message to deliver: where it goes. What it says is in
-// its deliveries row, the record of what was sent; River indexes job
+// its deliveries row, the record of what was sent (a Render message's is
+// written when it is sent, and recorded there with the post); River indexes job
 // arguments with GIN, so a thousand jobs carrying their blocks were the
 // slowest part of opening a round. One job per key: the Enqueuer inserts it
 // only beside a fresh deliveries row (keyed by the key) in the same
@@ -51,6 +53,9 @@ type DeliverArgs struct {
 	Fallback    string `json:"fallback,omitempty"`
 	ThreadTS    string `json:"thread_ts,omitempty"`
 	RecipientID int64  `json:"recipient_id,omitempty"`
+	// Render names the Renderer that writes the message when it is sent
+	// (delivery.Message.Render); its deliveries row is empty until then.
+	Render string `json:"render,omitempty"`
 	// QueuedAt bounds the history search: the message cannot be older.
 	QueuedAt time.Time `json:"queued_at"`
 }
@@ -62,6 +67,21 @@ func (DeliverArgs) Kind() string { return "deliver" }
 func (DeliverArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: DeliveryQueue, MaxAttempts: DeliverMaxAttempts}
 }
+
+// Renderer writes a message when it is sent (delivery.Message.Render), from
+// its checkin_recipients row: its plain text and Block Kit JSON array. A
+// recipient that is gone is a domain.ErrNotFound, and the delivery fails
+// (coordinators are alerted); any other error is retried.
+type Renderer func(ctx context.Context, st *store.Store, recipientID int64) (text string, blocks json.RawMessage, err error)
+
+// renderError is a message that cannot be written, ever: its delivery fails.
+type renderError struct {
+	code  string // unknown_renderer, recipient_not_found, invalid_message
+	cause error
+}
+
+func (e *renderError) Error() string { return "render: " + e.code + ": " + e.cause.Error() }
+func (e *renderError) Unwrap() error { return e.cause }
 
 // Sender is what the deliver worker needs of Slack (*slackbot.Sender). Its
 // errors are slackbot's: RateLimited, Refused, Uncertain, NotSent, Permanent.
@@ -98,6 +118,7 @@ func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *store.Tx, msgs ...delivery
 		}
 		seen[m.Key] = true
 		unique = append(unique, m)
+		// A Render message's row is written with its post (settleSent).
 		rows = append(rows, store.QueuedDelivery{Key: m.Key, Kind: m.Kind, Text: m.Text, Blocks: m.Blocks})
 	}
 	if len(unique) == 0 {
@@ -113,7 +134,7 @@ func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *store.Tx, msgs ...delivery
 	for _, m := range unique {
 		if fresh[m.Key] {
 			params = append(params, river.InsertManyParams{Args: DeliverArgs{Key: m.Key, MessageKind: m.Kind, To: m.To,
-				Fallback: m.Fallback, ThreadTS: m.ThreadTS, RecipientID: m.RecipientID, QueuedAt: now}})
+				Fallback: m.Fallback, ThreadTS: m.ThreadTS, RecipientID: m.RecipientID, Render: m.Render, QueuedAt: now}})
 		}
 	}
 	if len(params) == 0 {
@@ -130,12 +151,14 @@ func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *store.Tx, msgs ...delivery
 // deliverWorker posts one message, once, whatever River re-runs.
 type deliverWorker struct {
 	river.WorkerDefaults[DeliverArgs]
-	store   *store.Store
-	sender  Sender
-	alerts  delivery.Alerter
-	metrics *deliveryMetrics
-	now     func() time.Time
-	logger  *slog.Logger
+	store  *store.Store
+	sender Sender
+	// renderers write the Render messages, by name.
+	renderers map[string]Renderer
+	alerts    delivery.Alerter
+	metrics   *deliveryMetrics
+	now       func() time.Time
+	logger    *slog.Logger
 	// retryBase is the first backoff (it grows as attempt⁴, with jitter).
 	retryBase time.Duration
 	// afterPost, a test hook, runs after Slack answered a post and before
@@ -154,8 +177,11 @@ func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 	return time.Now().Add(wait)
 }
 
-// Timeout leaves room for pacing waits and a few history pages.
-func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 2 * time.Minute }
+// Timeout is the client's job timeout (half of RELAIS_JOB_RESCUE_AFTER, at
+// most a minute: pacing waits and a few history pages fit). River's rescuer
+// leaves a job alone until its worker's timeout has passed, so a longer one
+// here would keep a dead process's deliveries stuck that much longer.
+func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 0 }
 
 // destination is one place a message may go: its recipient, then the
 // fallback for a DM Slack refuses.
@@ -173,6 +199,19 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if d.Status != store.DeliveryPending {
 		return nil // settled by an earlier run
 	}
+	msg := content{text: d.Text, blocks: json.RawMessage(d.Blocks)}
+	if a.Render != "" {
+		// Written now, once for every destination, and recorded with the
+		// post. A re-run after an uncertain post writes it again, for the
+		// record: the same message unless its recipient changed meanwhile.
+		if msg, err = w.render(ctx, a); err != nil {
+			var rerr *renderError
+			if errors.As(err, &rerr) {
+				return w.settleFailed(ctx, job, err)
+			}
+			return w.retryOrFail(ctx, job, err)
+		}
+	}
 	dests := []destination{{a.To, a.ThreadTS, store.RecipientSent}}
 	if a.Fallback != "" && isUserID(a.To) {
 		dests = append(dests, destination{a.Fallback, "", store.RecipientFallback})
@@ -189,14 +228,14 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 			case err != nil:
 				return w.retryOrFail(ctx, job, err)
 			case found:
-				return w.settleSent(ctx, job, dest, ch, ts)
+				return w.settleSent(ctx, job, dest, msg, ch, ts)
 			}
 		}
 		_, pending, err := w.recordAttempt(ctx, a.Key)
 		if err != nil || !pending {
 			return err
 		}
-		ch, ts, err := w.sender.PostMessage(ctx, dest.to, d.Text, json.RawMessage(d.Blocks), dest.threadTS, a.Key)
+		ch, ts, err := w.sender.PostMessage(ctx, dest.to, msg.text, msg.blocks, dest.threadTS, a.Key)
 		if w.afterPost != nil {
 			if herr := w.afterPost(a.Key); herr != nil {
 				return herr
@@ -207,7 +246,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		var permanent *slackbot.PermanentError
 		switch {
 		case err == nil:
-			return w.settleSent(ctx, job, dest, ch, ts)
+			return w.settleSent(ctx, job, dest, msg, ch, ts)
 		case errors.As(err, &limited):
 			w.metrics.rateLimited.WithLabelValues(limited.Method).Inc()
 			w.forgetAttempt(ctx, a.Key, err)
@@ -229,6 +268,34 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return w.settleUnreachable(ctx, job, refusal)
 	}
 	return w.settleFailed(ctx, job, refusal)
+}
+
+// content is what a delivery says.
+type content struct {
+	text   string
+	blocks json.RawMessage
+}
+
+// render writes a Render message. What can never be written (an unknown
+// renderer, a recipient gone, an empty or malformed message) is a
+// *renderError; anything else (the database) may pass.
+func (w *deliverWorker) render(ctx context.Context, a DeliverArgs) (content, error) {
+	r, ok := w.renderers[a.Render]
+	if !ok {
+		return content{}, &renderError{"unknown_renderer", fmt.Errorf("no renderer %q", a.Render)}
+	}
+	text, blocks, err := r(ctx, w.store, a.RecipientID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return content{}, &renderError{"recipient_not_found", err}
+	case err != nil:
+		return content{}, fmt.Errorf("render %s for recipient %d: %w", a.Render, a.RecipientID, err)
+	}
+	m := delivery.Message{Key: a.Key, Kind: a.MessageKind, To: a.To, Text: text, Blocks: blocks}
+	if err := m.Check(); err != nil {
+		return content{}, &renderError{"invalid_message", err}
+	}
+	return content{text, blocks}, nil
 }
 
 // lookFor searches dest's conversation for the message; for a DM whose D…
@@ -287,14 +354,20 @@ func (w *deliverWorker) retryOrFail(ctx context.Context, job *river.Job[DeliverA
 
 // settleSent records the post, its recipient and the job's completion in one
 // transaction: a crash before the commit leaves the job to run again and
-// find the post; after, nothing runs again.
-func (w *deliverWorker) settleSent(ctx context.Context, job *river.Job[DeliverArgs], dest destination, ch, ts string) error {
+// find the post; after, nothing runs again. A Render message's text and
+// blocks are recorded with the post.
+func (w *deliverWorker) settleSent(ctx context.Context, job *river.Job[DeliverArgs], dest destination, msg content, ch, ts string) error {
 	a := job.Args
 	now := w.now()
 	var first bool
 	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
 		var err error
-		if first, err = tx.MarkDeliverySent(ctx, a.Key, ch, ts, now); err != nil {
+		if a.Render != "" {
+			first, err = tx.MarkRenderedDeliverySent(ctx, a.Key, ch, ts, now, msg.text, msg.blocks)
+		} else {
+			first, err = tx.MarkDeliverySent(ctx, a.Key, ch, ts, now)
+		}
+		if err != nil {
 			return err
 		}
 		if first && a.RecipientID != 0 {
@@ -400,6 +473,7 @@ func completeTx(ctx context.Context, tx *store.Tx, job *river.Job[DeliverArgs]) 
 func undeliverableAlert(a DeliverArgs, cause error) delivery.Alert {
 	var refused *slackbot.RefusedError
 	var permanent *slackbot.PermanentError
+	var unrendered *renderError
 	to, kind := blockkit.Escape(a.To), blockkit.Escape(a.MessageKind)
 	render := delivery.CatalogAlert("delivery.alert.gave_up", kind, to, DeliverMaxAttempts)
 	switch {
@@ -407,6 +481,8 @@ func undeliverableAlert(a DeliverArgs, cause error) delivery.Alert {
 		render = delivery.CatalogAlert("delivery.alert.undeliverable", kind, to, blockkit.Escape(refused.Code))
 	case errors.As(cause, &permanent):
 		render = delivery.CatalogAlert("delivery.alert.undeliverable", kind, to, blockkit.Escape(permanent.Code))
+	case errors.As(cause, &unrendered):
+		render = delivery.CatalogAlert("delivery.alert.undeliverable", kind, to, blockkit.Escape(unrendered.code))
 	}
 	return delivery.Alert{Key: "undeliverable:" + a.Key, Kind: "undeliverable", Render: render}
 }

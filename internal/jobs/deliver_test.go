@@ -37,10 +37,10 @@ func TestDeliverEachDMOnce(t *testing.T) {
 		}
 	}
 	m := newMetricsOf(t, reg)
-	if v := m.value("relais_deliveries_total", "kind=prompt,outcome=sent"); v != 40 {
+	if v := m.settledValue("relais_deliveries_total", "kind=prompt,outcome=sent", 40); v != 40 {
 		t.Errorf("relais_deliveries_total{prompt,sent} = %v, want 40", v)
 	}
-	if v := m.value("relais_prompts_sent_total", ""); v != 40 {
+	if v := m.settledValue("relais_prompts_sent_total", "", 40); v != 40 {
 		t.Errorf("relais_prompts_sent_total = %v, want 40", v)
 	}
 	if n := len(e.fake.Calls("conversations.history")); n != 0 {
@@ -163,9 +163,18 @@ func TestDeliverTwoProcessesOnce(t *testing.T) {
 	e.enqueue(first, msgs...)
 	e.settled()
 	e.exactlyOnce(msgs)
+	// Each outcome is counted just after the commit settled() sees.
 	var counts []float64
-	for _, reg := range regs {
-		counts = append(counts, newMetricsOf(t, reg).value("relais_deliveries_total", "kind=prompt,outcome=sent"))
+	deadline := time.Now().Add(waitFor)
+	for {
+		counts = counts[:0]
+		for _, reg := range regs {
+			counts = append(counts, newMetricsOf(t, reg).value("relais_deliveries_total", "kind=prompt,outcome=sent"))
+		}
+		if counts[0]+counts[1] == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	if counts[0]+counts[1] != 200 || counts[0] == 0 || counts[1] == 0 {
 		t.Errorf("processes delivered %v, want both a share of 200", counts)
@@ -190,7 +199,7 @@ func TestDeliverRefusedDMFallsBackToTheTable(t *testing.T) {
 	if r.State != "fallback" || r.ChannelID != "CTABLE" || r.MessageTS != posted[0].TS {
 		t.Errorf("recipient %+v, want fallback in CTABLE", r)
 	}
-	if v := newMetricsOf(t, reg).value("relais_deliveries_total", "kind=prompt,outcome=fallback"); v != 1 {
+	if v := newMetricsOf(t, reg).settledValue("relais_deliveries_total", "kind=prompt,outcome=fallback", 1); v != 1 {
 		t.Errorf("fallback count %v, want 1", v)
 	}
 	if keys := e.alertKeys(); len(keys) != 0 {
@@ -233,10 +242,10 @@ func TestDeliverUnreachableAlertsOnce(t *testing.T) {
 		t.Errorf("alert text %q: want French then English, the Table's name escaped", text)
 	}
 	m := newMetricsOf(t, reg)
-	if v := m.value("relais_deliveries_total", "kind=prompt,outcome=unreachable"); v != 2 {
+	if v := m.settledValue("relais_deliveries_total", "kind=prompt,outcome=unreachable", 2); v != 2 {
 		t.Errorf("unreachable count %v, want 2", v)
 	}
-	if v := m.value("relais_prompts_failed_total", ""); v != 2 {
+	if v := m.settledValue("relais_prompts_failed_total", "", 2); v != 2 {
 		t.Errorf("relais_prompts_failed_total = %v, want 2", v)
 	}
 }
@@ -275,7 +284,7 @@ func TestDeliverPermanentFailure(t *testing.T) {
 	if n := len(e.fake.Posted(e.fake.DM("UCOORDOLD"))); n != 0 {
 		t.Errorf("an inactive coordinator got %d alerts", n)
 	}
-	if v := newMetricsOf(t, reg).value("relais_deliveries_total", "kind=digest,outcome=failed"); v != 1 {
+	if v := newMetricsOf(t, reg).settledValue("relais_deliveries_total", "kind=digest,outcome=failed", 1); v != 1 {
 		t.Errorf("failed count %v, want 1", v)
 	}
 }
@@ -370,7 +379,7 @@ func TestDeliverGivesUpAfterMaxAttempts(t *testing.T) {
 	if n := len(e.fake.Posted("CCOORD")); n != 1 {
 		t.Errorf("%d alerts posted, want 1", n)
 	}
-	if v := newMetricsOf(t, reg).value("relais_deliveries_total", "kind=digest,outcome=failed"); v != 1 {
+	if v := newMetricsOf(t, reg).settledValue("relais_deliveries_total", "kind=digest,outcome=failed", 1); v != 1 {
 		t.Errorf("failed count %v, want 1", v)
 	}
 }

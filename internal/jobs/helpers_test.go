@@ -128,6 +128,21 @@ func (g gathered) value(name, labels string) float64 {
 	return 0
 }
 
+// settledValue is value once it is want, or as it is after waitFor: a
+// worker counts a delivery's outcome just after the commit that settles it,
+// which deliveryEnv.settled may see first.
+func (g gathered) settledValue(name, labels string, want float64) float64 {
+	g.t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for {
+		v := g.value(name, labels)
+		if v == want || time.Now().After(deadline) {
+			return v
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // count is how many series name has.
 func (g gathered) count(name string) int {
 	g.t.Helper()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"reflect"
 	"strings"
 	"time"
@@ -60,6 +61,11 @@ type Config struct {
 	// DeliveryWorkers is how many deliveries run at once; default
 	// DefaultDeliveryWorkers.
 	DeliveryWorkers int
+	// Renderers write the messages queued with a Render name
+	// (delivery.Message.Render) when they are sent, by name: relais serve
+	// registers checkin.RenderPrompt. A process that only queues (no
+	// Sender) needs none.
+	Renderers map[string]Renderer
 
 	// Checkins opens the check-in rounds that are due, every minute
 	// (checkin.Service); nil runs no check-in tick.
@@ -99,7 +105,7 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 		j.logger = slog.Default()
 	}
 	j.enqueuer = &Enqueuer{jobs: j}
-	j.deliver = &deliverWorker{store: st, sender: cfg.Sender,
+	j.deliver = &deliverWorker{store: st, sender: cfg.Sender, renderers: maps.Clone(cfg.Renderers),
 		alerts: delivery.NewAlerter(j.enqueuer, cfg.CoordinationChannel), metrics: j.deliveryMetrics,
 		now: j.now, logger: j.logger, retryBase: orDefault(cfg.retryBase, time.Second), afterPost: cfg.afterPost}
 	workers := river.NewWorkers()

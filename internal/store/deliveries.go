@@ -21,7 +21,8 @@ type Delivery struct {
 	Key  string `db:"key"`
 	Kind string `db:"kind"`
 	// Text and Blocks are what the message says (Blocks a JSON array, or
-	// empty).
+	// empty). A message written when it is sent (delivery.Message.Render)
+	// is queued without them; its worker records them with the post.
 	Text      string     `db:"text"`
 	Blocks    string     `db:"blocks"`
 	Status    string     `db:"status"` // pending, sent, failed
@@ -136,9 +137,23 @@ func (o ops) NoteDeliveryError(ctx context.Context, key, reason string) error {
 // MarkDeliverySent records where and when the message was posted; false when
 // the delivery was no longer pending (another run recorded it first).
 func (o ops) MarkDeliverySent(ctx context.Context, key, channelID, messageTS string, at time.Time) (bool, error) {
+	return o.markSent(ctx, key, channelID, messageTS, at, false, "", nil)
+}
+
+// MarkRenderedDeliverySent is MarkDeliverySent for a message written when it
+// was sent (a Render message, queued without content): it also records the
+// text and blocks posted, so the row stays the record of what was sent.
+func (o ops) MarkRenderedDeliverySent(ctx context.Context, key, channelID, messageTS string, at time.Time,
+	text string, blocks json.RawMessage) (bool, error) {
+	return o.markSent(ctx, key, channelID, messageTS, at, true, text, blocks)
+}
+
+func (o ops) markSent(ctx context.Context, key, channelID, messageTS string, at time.Time,
+	withContent bool, text string, blocks json.RawMessage) (bool, error) {
 	res, err := o.q().ExecContext(ctx, `
-		UPDATE deliveries SET status = 'sent', channel_id = $2, message_ts = $3, sent_at = $4, last_error = NULL
-		WHERE key = $1 AND status = 'pending'`, key, channelID, messageTS, at)
+		UPDATE deliveries SET status = 'sent', channel_id = $2, message_ts = $3, sent_at = $4, last_error = NULL,
+			text = CASE WHEN $5 THEN $6 ELSE text END, blocks = CASE WHEN $5 THEN $7 ELSE blocks END
+		WHERE key = $1 AND status = 'pending'`, key, channelID, messageTS, at, withContent, text, string(blocks))
 	if err != nil {
 		return false, wrap("mark delivery sent", err)
 	}

@@ -337,3 +337,42 @@ func (o ops) RoundsOf(ctx context.Context, scheduleID int64, limit int) ([]Round
 		WHERE r.schedule_id = $1 ORDER BY r.opened_at DESC, r.id DESC LIMIT $2`, scheduleID, limit)
 	return out, wrap("rounds of schedule", err)
 }
+
+// RecipientPrompt is what one recipient's prompt DM says, read when it is
+// sent (checkin.PromptRenderer): the person's current language, their
+// Table's current name, and their round as it was opened.
+type RecipientPrompt struct {
+	RecipientID int64  `db:"recipient_id"`
+	PromptID    int64  `db:"prompt_id"`
+	SlackUserID string `db:"slack_user_id"`
+	// Language is the person's, French when they chose none.
+	Language     domain.Language `db:"language"`
+	TableName    string          `db:"table_name"`
+	ScheduleName string          `db:"schedule_name"`
+	Questions    Questions       `db:"questions"`
+	// TimeZone is the schedule's IANA zone ("" for the default), in which
+	// the deadline and the scheduled time are shown.
+	TimeZone     string    `db:"time_zone"`
+	Period       time.Time `db:"period"` // first day of the month asked about
+	ClosesAt     time.Time `db:"closes_at"`
+	ScheduledFor time.Time `db:"scheduled_for"`
+	OpenedLate   bool      `db:"opened_late"`
+}
+
+// RecipientPrompt reads a recipient's RecipientPrompt in one query; a
+// recipient that does not exist is a domain.ErrNotFound.
+func (o ops) RecipientPrompt(ctx context.Context, recipientID int64) (RecipientPrompt, error) {
+	var p RecipientPrompt
+	err := sqlx.GetContext(ctx, o.q(), &p, `
+		SELECT rc.id AS recipient_id, pr.id AS prompt_id, pe.slack_user_id,
+			coalesce(pe.language::text, 'fr') AS language, o.name AS table_name, s.name AS schedule_name,
+			s.questions, s.time_zone, r.period, r.closes_at, r.scheduled_for, r.opened_late
+		FROM checkin_recipients rc
+		JOIN people pe ON pe.id = rc.person_id
+		JOIN checkin_prompts pr ON pr.id = rc.prompt_id
+		JOIN organisations o ON o.id = pr.organisation_id
+		JOIN checkin_rounds r ON r.id = pr.round_id
+		JOIN checkin_schedules s ON s.id = r.schedule_id
+		WHERE rc.id = $1`, recipientID)
+	return p, wrap("recipient prompt", notFound(err, "checkin recipient", strconv.FormatInt(recipientID, 10)))
+}
