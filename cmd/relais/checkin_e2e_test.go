@@ -104,11 +104,13 @@ func TestCheckinRoundSurvivesAKilledServer(t *testing.T) {
 			t.Errorf("%s posted %d times", key, n)
 		}
 	}
-	var sent int
-	if err := st.DB().Get(&sent, `SELECT count(*) FROM checkin_recipients WHERE state IN ('sent', 'fallback')
-		AND message_ts IS NOT NULL`); err != nil || sent != respondents {
-		t.Errorf("%d of %d recipients recorded as sent (%v)", sent, respondents, err)
-	}
+	// The last post's commit may still be on its way when Slack shows it.
+	waitFor(t, 30*time.Second, "every recipient recorded as sent", func() bool {
+		var sent int
+		err := st.DB().Get(&sent, `SELECT count(*) FROM checkin_recipients WHERE state IN ('sent', 'fallback')
+			AND message_ts IS NOT NULL`)
+		return err == nil && sent == respondents
+	})
 	second.stop(t)
 	third.stop(t)
 }

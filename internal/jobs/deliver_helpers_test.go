@@ -16,9 +16,9 @@ import (
 	"github.com/pic-montreal/relais/internal/testdb"
 )
 
-// fakeEpoch is where the fake's clock starts: its message ts count up from
-// there, so a history search "since the delivery was queued" on the same
-// clock finds them.
+// fakeEpoch is where the fake's clock starts. Its message ts come from that
+// clock, as Slack's come from the time of posting, so a history search
+// "since the delivery was queued" on the same clock finds them.
 var fakeEpoch = time.Unix(1700000000, 0)
 
 // epochClock runs at real speed from fakeEpoch: rate windows are real ones.

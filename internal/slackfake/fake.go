@@ -33,7 +33,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -134,7 +133,8 @@ type Server struct {
 	failures map[string]failure
 	locales  map[string]string
 	nextID   int
-	ts       int64
+	ts       int64 // a counter for view and trigger ids
+	lastTS   int64 // the last message ts issued, in microseconds
 	sock     socketState
 	// messages and origins model what people see (messages.go).
 	messages []*Message
@@ -493,8 +493,7 @@ func (s *Server) answerLocked(method string, c Call) obj {
 		if c.Param("channel") == "" || c.Param("user") == "" {
 			return slackError("channel_not_found")
 		}
-		s.ts++
-		return obj{"ok": true, "message_ts": strconv.FormatInt(s.ts, 10) + ".000200"}
+		return obj{"ok": true, "message_ts": s.nextTSLocked()}
 	case "apps.connections.open":
 		return obj{"ok": true, "url": "ws" + strings.TrimPrefix(s.URL, "http") + "/socket"}
 	}

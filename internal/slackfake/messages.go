@@ -122,9 +122,8 @@ func (s *Server) ShowAck(t testing.TB, channel, user string, body []byte) string
 
 // newMessageLocked appends a message everyone in channel sees.
 func (s *Server) newMessageLocked(channel string, r reply) *Message {
-	s.ts++
 	m := &Message{ID: fmt.Sprintf("m%d", len(s.messages)+1), Channel: channel,
-		TS: fmt.Sprintf("%d.000300", s.ts), Text: r.Text, Blocks: r.Blocks}
+		TS: s.nextTSLocked(), Text: r.Text, Blocks: r.Blocks}
 	s.messages = append(s.messages, m)
 	return m
 }
@@ -302,4 +301,16 @@ func (s *Server) ClickResponseURL(t testing.TB, id, user string) string {
 		t.Fatalf("slackfake: no message %s", id)
 	}
 	return s.newResponseURLLocked(responseOrigin{channel: m.Channel, user: user, messageID: m.ID})
+}
+
+// nextTSLocked is a new message's ts: like Slack's, the time of posting in
+// seconds and microseconds on the fake's clock, so a history search "since
+// a time" finds what was posted after it; unique and increasing.
+func (s *Server) nextTSLocked() string {
+	us := s.nowLocked().UnixMicro()
+	if us <= s.lastTS {
+		us = s.lastTS + 1
+	}
+	s.lastTS = us
+	return fmt.Sprintf("%d.%06d", us/1e6, us%1e6)
 }
