@@ -33,8 +33,9 @@ const (
 	// group DM): it only ever shows what the whole partnership may read.
 	SurfaceShared Surface = iota
 	// SurfacePrivate is seen by the clicker alone: an ephemeral message, a
-	// view (modal, App Home), Relais' one-to-one DM with the clicker, or the
-	// console.
+	// view (modal, App Home), or the console. A DM is not one: it may be a
+	// group's, or two people's with Relais' reply shared in it, and the
+	// payload does not tell which.
 	SurfacePrivate
 )
 
@@ -109,17 +110,6 @@ type Event struct {
 type EventReply struct {
 	// Home, when set, is published as the event user's App Home.
 	Home *slack.HomeTabViewRequest
-	// Messages are posted in their conversations.
-	Messages []Outgoing
-}
-
-// Outgoing is a message Relais posts itself (not an answer to a request).
-type Outgoing struct {
-	// Channel is a conversation id, or a user id for the DM with them.
-	Channel  string
-	ThreadTS string
-	Text     string
-	Blocks   []slack.Block
 }
 
 // Reply is what a handler answers. Handlers never talk to Slack: the transport

@@ -19,7 +19,7 @@ func TestManifestNamesWhatRelaisUses(t *testing.T) {
 		t.Fatal(err)
 	}
 	scopes := []string{"commands", "chat:write", "users:read", "users:read.email", "im:write", "im:history",
-		"files:write", "files:read", "channels:read", "groups:read"}
+		"files:write", "files:read", "channels:read", "groups:read", "channels:history", "groups:history"}
 	events := []string{"message.im", "app_home_opened"}
 	for _, want := range append(scopes, events...) {
 		if !regexp.MustCompile(`(?m)^\s+- ` + regexp.QuoteMeta(want) + `\s`).Match(manifest) {

@@ -102,6 +102,23 @@ func TestTickOpensOneRoundWithItsPromptsRecipientsAndMessages(t *testing.T) {
 	if r := render(t, f.st, cdn); !strings.Contains(r.text, "January 19, 2027 at 5 p.m.") {
 		t.Errorf("after UCDN chose English: %q", r.text)
 	}
+	// Someone no longer active at that Table, or a round already closed, is
+	// never written to: the delivery fails (and alerts) instead.
+	for _, stmt := range []string{
+		`UPDATE people SET active = false WHERE slack_user_id = 'UCDN'`,
+		`UPDATE people SET active = true, organisation_id = 1 WHERE slack_user_id = 'UCDN'`,
+		`UPDATE people SET organisation_id = 2 WHERE slack_user_id = 'UCDN'; UPDATE checkin_rounds SET status = 'closed', closed_at = closes_at`,
+	} {
+		if _, err := f.st.DB().Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := checkin.PromptRenderer(ctx, f.st, cdn.RecipientID); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("after %s: %v, want domain.ErrNotFound", stmt, err)
+		}
+	}
+	if _, err := f.st.DB().Exec(`UPDATE checkin_rounds SET status = 'open', closed_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
 	if len(f.rec.alerts) != 1 || f.rec.alerts[0].Key != fmt.Sprintf("no-respondent:round:%d:org:3", r.ID) {
 		t.Fatalf("alerts %+v", f.rec.alerts)
 	}

@@ -177,11 +177,22 @@ func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
 	return time.Now().Add(wait)
 }
 
-// Timeout is the client's job timeout (half of RELAIS_JOB_RESCUE_AFTER, at
-// most a minute: pacing waits and a few history pages fit). River's rescuer
-// leaves a job alone until its worker's timeout has passed, so a longer one
-// here would keep a dead process's deliveries stuck that much longer.
+// Timeout returns 0: the client's job timeout applies (half of
+// RELAIS_JOB_RESCUE_AFTER, at most a minute: pacing waits and a few history
+// pages fit). River's rescuer leaves a job alone until its worker's timeout
+// has passed, so a longer one here would keep a dead process's deliveries
+// stuck that much longer.
 func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 0 }
+
+// settleContext outlives the job's own: what Slack already did must be
+// recorded even when the job's time ran out or the process is stopping,
+// or the delivery would stay pending with its job gone.
+func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
+// settleTimeout bounds recording an outcome: one short transaction.
+const settleTimeout = 10 * time.Second
 
 // destination is one place a message may go: its recipient, then the
 // fallback for a DM Slack refuses.
@@ -222,9 +233,14 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	for _, dest := range dests {
 		if maybePosted {
 			ch, ts, found, err := w.lookFor(ctx, a, dest)
+			var limited *slackbot.RateLimitedError
 			switch {
 			case errors.As(err, &refusal):
 				continue // this destination will not take it either
+			case errors.As(err, &limited):
+				// Slack's limit on the history is no failure: wait, as for a post.
+				w.metrics.rateLimited.WithLabelValues(limited.Method).Inc()
+				return river.JobSnooze(limited.RetryAfter)
 			case err != nil:
 				return w.retryOrFail(ctx, job, err)
 			case found:
@@ -260,7 +276,6 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		case errors.As(err, &permanent):
 			return w.settleFailed(ctx, job, err)
 		default: // uncertain: Slack may have it; the next run looks first
-			maybePosted = true
 			return w.retryOrFail(ctx, job, err)
 		}
 	}
@@ -357,6 +372,8 @@ func (w *deliverWorker) retryOrFail(ctx context.Context, job *river.Job[DeliverA
 // find the post; after, nothing runs again. A Render message's text and
 // blocks are recorded with the post.
 func (w *deliverWorker) settleSent(ctx context.Context, job *river.Job[DeliverArgs], dest destination, msg content, ch, ts string) error {
+	ctx, cancel := settleContext(ctx)
+	defer cancel()
 	a := job.Args
 	now := w.now()
 	var first bool
@@ -392,6 +409,8 @@ func (w *deliverWorker) settleSent(ctx context.Context, job *river.Job[DeliverAr
 
 // settleFailed gives the delivery up and tells coordinators once.
 func (w *deliverWorker) settleFailed(ctx context.Context, job *river.Job[DeliverArgs], cause error) error {
+	ctx, cancel := settleContext(ctx)
+	defer cancel()
 	a := job.Args
 	var first bool
 	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
@@ -424,6 +443,8 @@ func (w *deliverWorker) settleFailed(ctx context.Context, job *river.Job[Deliver
 // settleUnreachable records a recipient Slack refuses (and no fallback took),
 // and alerts once when nobody at the Table can be reached for the prompt.
 func (w *deliverWorker) settleUnreachable(ctx context.Context, job *river.Job[DeliverArgs], refusal *slackbot.RefusedError) error {
+	ctx, cancel := settleContext(ctx)
+	defer cancel()
 	a := job.Args
 	var first bool
 	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {

@@ -239,8 +239,8 @@ func (c *core) interaction(ctx context.Context, ic slack.InteractionCallback) (a
 
 // submit runs a view submission within the ack budget. When it is too slow
 // or fails, the modal stays open with what was typed and a message under
-// its first input: nothing typed is lost, and sending again is safe since
-// submissions are idempotent.
+// its first input: nothing typed is lost, and since the handler's context
+// ends with the budget, nothing was saved and sending again is safe.
 func (c *core) submit(parent context.Context, sub commands.ViewSubmission, firstBlock string) any {
 	done := make(chan *submissionAck, 1)
 	c.detached(parent, func(ctx context.Context) {
@@ -253,7 +253,11 @@ func (c *core) submit(parent context.Context, sub commands.ViewSubmission, first
 					ack = errorsAck(firstBlock, c.say("error.internal"))
 				}
 			}()
-			ack = submissionAckOf(c.handler.Submit(ctx, sub))
+			// The handler's time is the ack's: past it, its transaction rolls
+			// back, so the "too slow, send again" the modal shows is true.
+			sctx, cancel := context.WithTimeout(ctx, c.cfg.AckBudget)
+			defer cancel()
+			ack = submissionAckOf(c.handler.Submit(sctx, sub))
 		}()
 		done <- ack
 	})
@@ -343,10 +347,10 @@ func (c *core) handleEvent(parent context.Context, ev commands.Event) error {
 			}()
 			o.reply, o.err = c.handler.Event(ctx, ev)
 		}()
+		done <- o // the ack waits for the handler, never for what it shows
 		if o.err == nil {
 			c.show(ctx, ev, o.reply)
 		}
-		done <- o
 	})
 	t := time.NewTimer(c.cfg.AckBudget)
 	defer t.Stop()
@@ -366,31 +370,18 @@ func (c *core) handleEvent(parent context.Context, ev commands.Event) error {
 	}
 }
 
-// show sends what handling an event asked to show: the App Home, messages.
+// show publishes the App Home handling an event asked for. Messages Relais
+// sends on its own go through delivery (queued, idempotent), not here.
 func (c *core) show(ctx context.Context, ev commands.Event, r commands.EventReply) {
-	if r.Home == nil && len(r.Messages) == 0 {
+	if r.Home == nil {
 		return
 	}
 	if c.api == nil {
 		c.logger.Error("slack: cannot answer an event without a bot token", "event_type", ev.Type)
 		return
 	}
-	if r.Home != nil {
-		if _, err := c.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: ev.User, View: *r.Home}); err != nil {
-			c.logger.Error("slack: views.publish failed", "error", redactErr(err))
-		}
-	}
-	for _, m := range r.Messages {
-		opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
-		if len(m.Blocks) > 0 {
-			opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
-		}
-		if m.ThreadTS != "" {
-			opts = append(opts, slack.MsgOptionTS(m.ThreadTS))
-		}
-		if _, _, err := c.api.PostMessageContext(ctx, m.Channel, opts...); err != nil {
-			c.logger.Error("slack: chat.postMessage failed", "error", redactErr(err))
-		}
+	if _, err := c.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: ev.User, View: *r.Home}); err != nil {
+		c.logger.Error("slack: views.publish failed", "error", redactErr(err))
 	}
 }
 

@@ -373,6 +373,9 @@ func (o ops) RecipientPrompt(ctx context.Context, recipientID int64) (RecipientP
 		JOIN organisations o ON o.id = pr.organisation_id
 		JOIN checkin_rounds r ON r.id = pr.round_id
 		JOIN checkin_schedules s ON s.id = r.schedule_id
-		WHERE rc.id = $1`, recipientID)
+		-- A prompt is written when it leaves: only to someone still active at
+		-- that Table, while the round is open. Otherwise it is not found, and
+		-- the delivery fails with an alert rather than reach the wrong person.
+		WHERE rc.id = $1 AND pe.active AND pe.organisation_id = pr.organisation_id AND r.status = 'open'`, recipientID)
 	return p, wrap("recipient prompt", notFound(err, "checkin recipient", strconv.FormatInt(recipientID, 10)))
 }
