@@ -39,6 +39,7 @@ export DATABASE_URL="$PG/$DB?sslmode=disable"
 # The synthetic data is sample data, which serve refuses without this.
 export RELAIS_ALLOW_SAMPLE_DATA=1
 ADDR=127.0.0.1:18080
+SINK_ADDR=127.0.0.1:18081
 URL="http://$ADDR/slack/commands"
 SECRET=bench-secret
 OUT="${BENCH_OUT:-$(mktemp -d /tmp/relais-bench.XXXXXX)}"
@@ -80,14 +81,25 @@ if [ "$FRESH" = 0 ]; then seed_note=" (database already seeded: run with --fresh
 log "analyzing"
 psql "$DATABASE_URL" -q -c 'VACUUM (ANALYZE)'
 
+# Slack's Web API is a stand-in that allows 50 chat.postMessage in any second
+# (429 beyond, as Slack does) and counts posts by delivery key.
+log "starting the Slack stand-in on $SINK_ADDR"
+"$RELAIS" loadgen --slack-sink "$SINK_ADDR" --sink-limit 50 >"$OUT/sink.txt" 2>&1 &
+SINK=$!
+
 log "starting relais serve on $ADDR"
-SLACK_SIGNING_SECRET="$SECRET" RELAIS_HTTP_ADDR="$ADDR" RELAIS_LOG_LEVEL=warn \
+SLACK_SIGNING_SECRET="$SECRET" SLACK_BOT_TOKEN=xoxb-bench SLACK_API_URL="http://$SINK_ADDR/api" \
+  RELAIS_HTTP_ADDR="$ADDR" RELAIS_LOG_LEVEL=warn \
   "$RELAIS" serve 2>"$OUT/serve.log" &
 SERVER=$!
 stop_server() {
   if kill -0 "$SERVER" 2>/dev/null; then
     kill -TERM "$SERVER"
     wait "$SERVER" || true
+  fi
+  if kill -0 "$SINK" 2>/dev/null; then
+    kill -TERM "$SINK"
+    wait "$SINK" || true
   fi
 }
 trap stop_server EXIT
@@ -111,6 +123,28 @@ log "quartier+financement at 300/s for $STEP"
 lg --mix quartier,financement --rate 300 --duration "$STEP" --pid "$SERVER" --label qf300 --timeline | tee "$OUT/qf300.txt" >&2
 log "chercher at 50/s for $STEP"
 lg --mix chercher --rate 50 --duration "$STEP" --pid "$SERVER" --label search50 --timeline | tee "$OUT/search50.txt" >&2
+# A check-in round for every synthetic Table: its DMs go out under the
+# stand-in's limit while partners keep asking at 300/s. Before the ramp,
+# whose overload leaves the server's heap larger than any fan-out needs.
+log "check-in fan-out: one round for every Table, quartier+financement at 300/s meanwhile"
+slug="bench-$(date +%s)"
+"$RELAIS" checkin create --name "Bench $slug" --cron "0 9 * * *" --nth-weekday 1 --weekday 2 >"$OUT/fanout-create.txt" 2>&1 \
+  || { log "checkin create failed: $(cat "$OUT/fanout-create.txt")"; exit 1; }
+slug=$(sed -n 's/^created \([a-z0-9-]*\) .*/\1/p' "$OUT/fanout-create.txt" | head -1)
+expected=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM people WHERE answers_checkins AND active")
+before=$(curl -sf "http://$SINK_ADDR/stats" | sed -n 's/.*"keys":\([0-9]*\).*/\1/p')
+lg --mix quartier,financement --rate 300 --duration 30s --pid "$SERVER" --label fanout300 >"$OUT/fanout300.txt" &
+LOAD=$!
+"$RELAIS" checkin run "$slug" >"$OUT/fanout-run.txt" 2>&1 || { log "checkin run failed: $(cat "$OUT/fanout-run.txt")"; exit 1; }
+for _ in $(seq 600); do
+  keys=$(curl -sf "http://$SINK_ADDR/stats" | sed -n 's/.*"keys":\([0-9]*\).*/\1/p')
+  [ $((keys - before)) -ge "$expected" ] && break
+  sleep 0.2
+done
+wait "$LOAD" || true
+curl -sf "http://$SINK_ADDR/stats" >"$OUT/fanout-sink.json"
+log "fan-out: $(cat "$OUT/fanout-sink.json")"
+
 log "ramp: quartier+financement 400/s to 2000/s by 200, $RAMP_STEP each, until p99 passes 100 ms"
 lg --mix quartier,financement --ramp 400:2000:200 --duration "$RAMP_STEP" --limit 100ms --pid "$SERVER" --label ramp | tee "$OUT/ramp.txt" >&2
 
@@ -154,5 +188,13 @@ mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
   slowest() { grep -h '^#result' "$@" | tr ' ' '\n' | sed -n 's/^max_ms=//p' | sort -g | tail -1; }
   echo "slowest reply: $(slowest "$OUT/qf300.txt" "$OUT/search50.txt") ms at the target rates, $(slowest "$OUT/ramp.txt") ms in the whole ramp (Slack's limit: 3000 ms)"
   echo
-  echo "details: $OUT/{machine,seed,warmup,qf300,search50,ramp,explain}.txt"
+  sink() { sed -n "s/.*\"$1\":\\([0-9.]*\\).*/\\1/p" "$OUT/fanout-sink.json"; }
+  echo
+  printf "check-in fan-out: %s DMs expected, %s delivered, %s duplicated, %s refused with 429, %s s from first to last post (target <= 22 s for 1,000 at 50/s)\n" \
+    "$expected" "$(( $(sink keys) - before ))" "$(sink duplicated)" "$(sink rate_limited)" "$(sink seconds)"
+  row "$OUT/fanout300.txt" fanout300 quartier "p99 <= 20 ms during the fan-out"
+  row "$OUT/fanout300.txt" fanout300 financement "p99 <= 20 ms during the fan-out"
+  echo "server RSS during the fan-out: max sampled $(mib "$(rss "$OUT/fanout300.txt" max_kb)") (target <= 80 MB)"
+  echo
+  echo "details: $OUT/{machine,seed,warmup,qf300,search50,ramp,fanout300,fanout-sink.json,explain}.txt"
 } | tee "$OUT/summary.txt"
