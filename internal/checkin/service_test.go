@@ -102,6 +102,13 @@ func TestTickOpensOneRoundWithItsPromptsRecipientsAndMessages(t *testing.T) {
 	if r := render(t, f.st, cdn); !strings.Contains(r.text, "January 19, 2027 at 5 p.m.") {
 		t.Errorf("after UCDN chose English: %q", r.text)
 	}
+	// A schedule edited after the round opened leaves the round's questions.
+	if _, err := f.st.DB().Exec(`UPDATE checkin_schedules SET questions = '[{"key":"q","fr":"Question changée ?","en":"Changed question?"}]'`); err != nil {
+		t.Fatal(err)
+	}
+	if r := render(t, f.st, cdn); strings.Contains(string(r.blocks), "Changed question") || !strings.Contains(string(r.blocks), "1. ") {
+		t.Errorf("a round's DM took the edited schedule's questions: %s", r.blocks)
+	}
 	// Someone no longer active at that Table, or a round already closed, is
 	// never written to: the delivery fails (and alerts) instead.
 	for _, stmt := range []string{

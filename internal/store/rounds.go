@@ -50,8 +50,9 @@ func (o ops) InsertRound(ctx context.Context, actor Actor, in RoundInput) (id in
 		var ids []int64
 		err := sqlx.SelectContext(ctx, tx, &ids, `
 			INSERT INTO checkin_rounds (schedule_id, occurrence_key, scheduled_for, period, opened_at, closes_at,
-				opened_late, opened_early)
-			VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8)
+				opened_late, opened_early, questions, time_zone)
+			SELECT $1, $2, $3, $4::date, $5, $6, $7, $8, s.questions, s.time_zone
+			FROM checkin_schedules s WHERE s.id = $1
 			ON CONFLICT (schedule_id, occurrence_key) DO NOTHING RETURNING id`,
 			in.ScheduleID, in.OccurrenceKey, in.ScheduledFor, in.Period.Format(time.DateOnly), in.OpenedAt,
 			in.ClosesAt, in.Late, in.Early)
@@ -366,7 +367,9 @@ func (o ops) RecipientPrompt(ctx context.Context, recipientID int64) (RecipientP
 	err := sqlx.GetContext(ctx, o.q(), &p, `
 		SELECT rc.id AS recipient_id, pr.id AS prompt_id, pe.slack_user_id,
 			coalesce(pe.language::text, 'fr') AS language, o.name AS table_name, s.name AS schedule_name,
-			s.questions, s.time_zone, r.period, r.closes_at, r.scheduled_for, r.opened_late
+			-- The round's own copy: a schedule edited since does not change it.
+			coalesce(r.questions, s.questions) AS questions, coalesce(r.time_zone, s.time_zone) AS time_zone,
+			r.period, r.closes_at, r.scheduled_for, r.opened_late
 		FROM checkin_recipients rc
 		JOIN people pe ON pe.id = rc.person_id
 		JOIN checkin_prompts pr ON pr.id = rc.prompt_id
