@@ -306,6 +306,9 @@ func (rt *Router) suiviEdit(ctx context.Context, r *Request, args []string) (Rep
 // again by the slug private_metadata names.
 func (rt *Router) submitSchedule(ctx context.Context, sub ViewSubmission) SubmissionReply {
 	r, err := rt.newRequest(ctx, sub.Caller, "")
+	if err == nil {
+		err = rt.confirmRole(ctx, r) // a write: the directory's word, not the cache's
+	}
 	if err != nil {
 		return errorUnder(blockName, i18n.T(domain.French, "error.database")+" / "+i18n.T(domain.English, "error.database"))
 	}

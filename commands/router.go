@@ -144,7 +144,7 @@ func New(st *store.Store, opts Options) *Router {
 	}
 	run := func(ctx context.Context, r *Request) (Reply, error) { return r.Command.Run(ctx, r) }
 	chain := append([]Middleware{rt.recoverer, rt.logger}, opts.Middleware...)
-	chain = append(chain, authorize)
+	chain = append(chain, rt.authorize)
 	for i := len(chain) - 1; i >= 0; i-- {
 		run = chain[i](run)
 	}
@@ -499,9 +499,17 @@ func (rt *Router) logger(next RunFunc) RunFunc {
 	}
 }
 
-// authorize enforces each command's declared roles.
-func authorize(next RunFunc) RunFunc {
+// authorize enforces each command's declared roles. For a command not
+// everyone may run, the role comes from the directory itself, not from the
+// cache: a coordinator removed or demoted a moment ago has no more rights
+// than their record says.
+func (rt *Router) authorize(next RunFunc) RunFunc {
 	return func(ctx context.Context, r *Request) (Reply, error) {
+		if !r.Command.Allows(domain.RoleGuest) {
+			if err := rt.confirmRole(ctx, r); err != nil {
+				return Reply{}, err
+			}
+		}
 		if !r.Command.Allows(r.Role) {
 			if r.Role == domain.RoleGuest {
 				return Reply{}, userError("error.guest_forbidden", r.Verb)
@@ -510,4 +518,18 @@ func authorize(next RunFunc) RunFunc {
 		}
 		return next(ctx, r)
 	}
+}
+
+// confirmRole re-reads the caller's role from the directory, uncached.
+func (rt *Router) confirmRole(ctx context.Context, r *Request) error {
+	p, err := rt.store.PersonBySlackID(ctx, r.Caller.SlackUserID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		r.Person, r.Role = nil, domain.RoleGuest
+	case err != nil:
+		return err
+	default:
+		r.Person, r.Role = &p, p.Role
+	}
+	return nil
 }

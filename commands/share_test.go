@@ -237,3 +237,20 @@ func TestDatabaseUnreachable(t *testing.T) {
 		mustContain(t, "click", r, want)
 	}
 }
+
+// A coordinator demoted a moment ago loses coordinators-only commands at
+// once, whatever the cache remembers of them.
+func TestDemotedCoordinatorLosesRightsAtOnce(t *testing.T) {
+	rt, st := newRouter(t)
+	mustContain(t, "before", run(t, rt, coordinator, "membres"), "Coordination")
+	if err := st.ExecAsForTest(ctx, "test", `UPDATE people SET role = 'partner' WHERE slack_user_id = 'UCOORD'`); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, rt, coordinator, "membres")
+	mustContain(t, "after", r, "réservée à l'équipe de coordination")
+	mustNotContain(t, "after", r, "Membre Saint-Michel")
+	if err := st.ExecAsForTest(ctx, "test", `UPDATE people SET active = false WHERE slack_user_id = 'UCOORD'`); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "removed", run(t, rt, coordinator, "membres"), "réservée aux membres inscrits")
+}
