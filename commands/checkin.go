@@ -206,7 +206,7 @@ func (rt *Router) scheduleLines(r *Request, s store.Schedule, pauses []schedule.
 	}
 	lines := []string{fmt.Sprintf("*%s* `%s` — %s", esc(s.Name), esc(s.Slug), state)}
 	lines = append(lines, r.T("suivi.rule", ruleWords(r.Lang, s)))
-	sched, err := schedule.Compile(storedRule(s))
+	sched, err := schedule.Compile(checkin.RuleOf(s))
 	switch {
 	case err != nil:
 		lines = append(lines, r.T("suivi.rule_broken"))
@@ -244,15 +244,6 @@ func (rt *Router) scheduleLines(r *Request, s store.Schedule, pauses []schedule.
 		checkin.DateTime(r.Lang, rd.OpenedAt.In(rt.opts.Location)), status,
 		c.Answered, c.NothingToReport, c.Skipped, c.Pending))
 	return lines
-}
-
-// storedRule is a stored schedule's rule, as Compile takes it.
-func storedRule(s store.Schedule) schedule.Rule {
-	rl := schedule.Rule{Cron: s.CronSpec, TimeZone: s.TimeZone}
-	if s.NthWeekday != nil && s.Weekday != nil {
-		rl.NthWeekday, rl.Weekday = *s.NthWeekday, time.Weekday(*s.Weekday)
-	}
-	return rl
 }
 
 // simpleCron is "minute hour * * *", the daily time an Nth-weekday rule

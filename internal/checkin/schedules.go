@@ -256,12 +256,17 @@ type compiled struct {
 
 // compileStored reads a stored schedule back; the database's checks are
 // looser than ours, so a row edited by hand can still be refused here.
-func compileStored(s store.Schedule) (compiled, error) {
+// RuleOf is the rule a stored schedule holds.
+func RuleOf(s store.Schedule) schedule.Rule {
 	r := schedule.Rule{Cron: s.CronSpec, TimeZone: s.TimeZone}
 	if s.NthWeekday != nil && s.Weekday != nil {
 		r.NthWeekday, r.Weekday = *s.NthWeekday, time.Weekday(*s.Weekday)
 	}
-	sched, err := schedule.Compile(r)
+	return r
+}
+
+func compileStored(s store.Schedule) (compiled, error) {
+	sched, err := schedule.Compile(RuleOf(s))
 	if err != nil {
 		return compiled{}, fromSchedule(err)
 	}

@@ -224,7 +224,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		}
 	}
 	dests := []destination{{a.To, a.ThreadTS, store.RecipientSent}}
-	if a.Fallback != "" && isUserID(a.To) {
+	if a.Fallback != "" && slackbot.IsUserID(a.To) {
 		dests = append(dests, destination{a.Fallback, "", store.RecipientFallback})
 	}
 	// An earlier attempt may have reached Slack without our hearing back.
@@ -279,7 +279,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 			return w.retryOrFail(ctx, job, err)
 		}
 	}
-	if isUserID(a.To) {
+	if slackbot.IsUserID(a.To) {
 		return w.settleUnreachable(ctx, job, refusal)
 	}
 	return w.settleFailed(ctx, job, refusal)
@@ -317,7 +317,7 @@ func (w *deliverWorker) render(ctx context.Context, a DeliverArgs) (content, err
 // id no answer gave, conversations.open finds it.
 func (w *deliverWorker) lookFor(ctx context.Context, a DeliverArgs, dest destination) (ch, ts string, found bool, err error) {
 	ch = dest.to
-	if isUserID(ch) {
+	if slackbot.IsUserID(ch) {
 		if ch, err = w.sender.DMChannel(ctx, dest.to); err != nil {
 			return "", "", false, err
 		}
@@ -517,5 +517,3 @@ func nobodyAtTableAlert(r store.PromptReach) *delivery.Alert {
 	return &delivery.Alert{Key: fmt.Sprintf("unreachable:prompt:%d", r.PromptID), Kind: "unreachable",
 		Render: delivery.CatalogAlert("delivery.alert.nobody_at_table", blockkit.Escape(r.TableName))}
 }
-
-func isUserID(id string) bool { return len(id) > 1 && (id[0] == 'U' || id[0] == 'W') }

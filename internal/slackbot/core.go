@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -405,25 +404,9 @@ func isSlackID(s string) bool {
 
 // storeRefusedValue reports whether err says the values themselves were
 // refused (a constraint, a byte or a length PostgreSQL cannot store), so that
-// sending the same delivery again cannot succeed. The store translates
-// constraint errors to domain.ErrInvalid; data errors it leaves alone are
-// recognised by their SQLSTATE, without tying this package to a driver.
-func storeRefusedValue(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, domain.ErrInvalid) {
-		return true
-	}
-	var coded interface{ SQLState() string }
-	if !errors.As(err, &coded) {
-		return false
-	}
-	code := coded.SQLState()
-	// Class 22: data exception (invalid byte sequence, string too long…);
-	// 23502/23514: not null, check; 54000: e.g. an index row too large.
-	return strings.HasPrefix(code, "22") || code == "23502" || code == "23514" || code == "54000"
-}
+// sending the same event again cannot succeed: the store translates those,
+// data exceptions included, to domain.ErrInvalid.
+func storeRefusedValue(err error) bool { return errors.Is(err, domain.ErrInvalid) }
 
 // safeParse runs a third-party decoder, turning a panic on hostile input into
 // an error: a malformed payload must get a 400, never a crash or a 500.

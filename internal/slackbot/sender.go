@@ -190,7 +190,7 @@ func (s *Sender) PostMessage(ctx context.Context, channel, text string, blocks j
 	if err := s.call(ctx, "chat.postMessage", body, nil, &ans); err != nil {
 		return "", "", err
 	}
-	if strings.HasPrefix(ans.Channel, "D") && isUser(channel) {
+	if strings.HasPrefix(ans.Channel, "D") && IsUserID(channel) {
 		s.dms.Store(channel, ans.Channel)
 	}
 	return ans.Channel, ans.TS, nil
@@ -355,4 +355,6 @@ func classifyCode(method, code string) error {
 	return &PermanentError{Code: code}
 }
 
-func isUser(id string) bool { return len(id) > 1 && (id[0] == 'U' || id[0] == 'W') }
+// IsUserID reports whether id is a Slack user id (U… or W…), to which
+// chat.postMessage posts in the app's DM.
+func IsUserID(id string) bool { return len(id) > 1 && (id[0] == 'U' || id[0] == 'W') }
