@@ -20,6 +20,14 @@ const (
 	maxReconnectDelay   = time.Minute
 )
 
+// ackResendWindow is how far back, when a connection ends, Relais resends the
+// acks it handed to that connection. slack-go reports an ack whose write
+// failed only when the report does not race the connection's teardown, so an
+// ack handed over just before the end may be lost without a word. Slack acts
+// on the first ack of an envelope and ignores the others; one older than its
+// 3-second deadline is useless, hence the window.
+const ackResendWindow = 3 * time.Second
+
 // socketConnections is how many Socket Mode connections Relais keeps open.
 // Slack refreshes a connection every few hours by sending it "disconnect",
 // after which it sends that connection no more envelopes; slack-go then
@@ -85,6 +93,19 @@ type socketLink struct {
 	// connected is set when a connection opens, so the reconnect backoff
 	// restarts from its minimum after a connection that worked.
 	connected atomic.Bool
+	// up is true from a connection's opening to its end.
+	up atomic.Bool
+
+	mu sync.Mutex
+	// handed are the acks given to slack-go since the connection last ended,
+	// oldest first: those it may have lost if the connection ends now.
+	handed []handedAck
+}
+
+// handedAck is an ack given to slack-go, to resend if its connection ends.
+type handedAck struct {
+	res socketmode.Response
+	at  time.Time
 }
 
 // linkEvent is an event with the connection it came from, which must carry
@@ -144,9 +165,20 @@ func (s *socketRunner) consume(ctx context.Context) {
 		l, evt := le.link, le.evt
 		switch evt.Type {
 		case socketmode.EventTypeConnecting:
+			// slack-go announces each attempt; after a connection that was
+			// up, it means that connection has ended.
+			l.up.Store(false)
+			if acks := l.takeHanded(time.Now()); len(acks) > 0 {
+				log.Info("slack: Socket Mode connection ended; sending its latest acks again", "connection", l.number, "acks", len(acks))
+				to := s.usableLink(l)
+				for _, res := range acks {
+					s.core.detached(ctx, func(context.Context) { to.send(ctx, res) })
+				}
+			}
 			log.Debug("slack: Socket Mode connecting", "connection", l.number)
 		case socketmode.EventTypeConnected:
 			l.connected.Store(true)
+			l.up.Store(true)
 			log.Info("slack: Socket Mode connected", "connection", l.number)
 		case socketmode.EventTypeHello:
 			log.Debug("slack: Socket Mode hello", "connection", l.number)
@@ -230,7 +262,7 @@ func (s *socketLink) slashCommand(ctx context.Context, req socketmode.Request, s
 		s.ack(ctx, req.EnvelopeID, nil)
 		return
 	}
-	if err := s.smc.AckCtx(ctx, req.EnvelopeID, m); err != nil {
+	if err := s.trySend(ctx, socketmode.Response{EnvelopeID: req.EnvelopeID, Payload: m}); err != nil {
 		if ctx.Err() != nil {
 			s.core.logger.Error("slack: envelope not acknowledged", "error", err)
 			return
@@ -281,7 +313,64 @@ func (s *socketLink) ack(ctx context.Context, envelopeID string, payload any) {
 }
 
 func (s *socketLink) send(ctx context.Context, res socketmode.Response) {
-	if err := s.smc.SendCtx(ctx, res); err != nil {
+	if err := s.trySend(ctx, res); err != nil {
 		s.core.logger.Error("slack: envelope not acknowledged", "error", err)
 	}
+}
+
+// trySend hands res to slack-go. It is recorded first: the connection may end
+// while SendCtx waits, and an ack recorded only after it might miss that end.
+func (s *socketLink) trySend(ctx context.Context, res socketmode.Response) error {
+	now := time.Now()
+	s.mu.Lock()
+	old := 0
+	for old < len(s.handed) && now.Sub(s.handed[old].at) >= ackResendWindow {
+		old++
+	}
+	s.handed = append(s.handed[old:], handedAck{res: res, at: now})
+	s.mu.Unlock()
+	err := s.smc.SendCtx(ctx, res)
+	if err != nil {
+		s.forget(res.EnvelopeID)
+	}
+	return err
+}
+
+// forget drops the latest record of an ack slack-go refused.
+func (s *socketLink) forget(envelopeID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.handed) - 1; i >= 0; i-- {
+		if s.handed[i].res.EnvelopeID == envelopeID {
+			s.handed = append(s.handed[:i], s.handed[i+1:]...)
+			return
+		}
+	}
+}
+
+// takeHanded returns the acks handed over within ackResendWindow of now and
+// forgets them all.
+func (s *socketLink) takeHanded(now time.Time) []socketmode.Response {
+	s.mu.Lock()
+	handed := s.handed
+	s.handed = nil
+	s.mu.Unlock()
+	var recent []socketmode.Response
+	for _, h := range handed {
+		if now.Sub(h.at) < ackResendWindow {
+			recent = append(recent, h.res)
+		}
+	}
+	return recent
+}
+
+// usableLink is a link other than ended whose connection is up, or ended
+// itself (slack-go then sends once it has reconnected).
+func (s *socketRunner) usableLink(ended *socketLink) *socketLink {
+	for _, l := range s.links {
+		if l != ended && l.up.Load() {
+			return l
+		}
+	}
+	return ended
 }

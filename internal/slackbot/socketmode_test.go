@@ -285,12 +285,36 @@ func TestSocketModeRefreshLosesNoCommand(t *testing.T) {
 	// The refreshed connection is replaced; by then every ack is in.
 	fake.WaitConnection(t, socketConnections+1)
 	fake.WaitUsableConnections(t, socketConnections)
+	// An ack sent again (the connection ended just after it was handed
+	// over) carries the same answer.
 	for i := range burst {
-		if n := fake.AckCount(fmt.Sprintf("env-burst-%d", i)); n != 1 {
-			t.Errorf("env-burst-%d acknowledged %d times", i, n)
+		id := fmt.Sprintf("env-burst-%d", i)
+		acks := fake.AcksOf(id)
+		for _, a := range acks[1:] {
+			if string(a.Payload) != string(acks[0].Payload) {
+				t.Errorf("%s acknowledged with %s, then %s", id, acks[0].Payload, a.Payload)
+			}
 		}
 	}
 	if n := len(h.invocations()); n != burst {
 		t.Errorf("handler called %d times, want %d", n, burst)
+	}
+}
+
+// An ack written into a connection that dies with it is sent again, on the
+// other connection, with the same answer.
+func TestSocketModeAckLostWithItsConnection(t *testing.T) {
+	fake := slackfake.New(t, slackfake.Options{})
+	h := &testHandler{}
+	startSocketMode(t, testConfig(fake, &sleeps{}), h)
+	fake.WaitUsableConnections(t, socketConnections)
+
+	fake.LoseNextAck()
+	fake.Push(t, slackfake.SlashCommandEnvelope("env-lost", slackfake.SlashCommand{Text: "7"}))
+	if m := ackMessage(t, fake.WaitAck(t, "env-lost")); m["text"] != "commande: 7" {
+		t.Errorf("ack = %v", m)
+	}
+	if n := len(h.invocations()); n != 1 {
+		t.Errorf("handler called %d times, want 1", n)
 	}
 }

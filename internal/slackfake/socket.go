@@ -36,7 +36,8 @@ const DefaultRefreshGrace = 10 * time.Second
 // refreshed, and one pushed when there is none is lost.
 type socketState struct {
 	conns []*wsConn // every connection ever opened, in order
-	// acks holds the last ack of each envelope, ackLog all of them in order.
+	// acks holds the first ack of each envelope, the one Slack acts on (it
+	// ignores later ones); ackLog all of them in order.
 	acks   map[string]Ack
 	ackLog []Ack
 	// dispatchFailures are the envelopes pushed while no connection could
@@ -44,6 +45,8 @@ type socketState struct {
 	dispatchFailures []string
 	next             int           // round-robin over usable connections
 	grace            time.Duration // 0: DefaultRefreshGrace
+	// loseNextAck: the next ack dies with its connection (LoseNextAck).
+	loseNextAck bool
 }
 
 type wsConn struct {
@@ -126,7 +129,14 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		s.mu.Lock()
-		s.sock.acks[a.EnvelopeID] = a
+		if s.sock.loseNextAck {
+			s.sock.loseNextAck = false
+			s.mu.Unlock()
+			return // the deferred close drops the connection
+		}
+		if _, seen := s.sock.acks[a.EnvelopeID]; !seen {
+			s.sock.acks[a.EnvelopeID] = a
+		}
 		s.sock.ackLog = append(s.sock.ackLog, a)
 		s.notifyLocked()
 		s.mu.Unlock()
@@ -269,17 +279,17 @@ func (s *Server) Acked(envelopeID string) bool {
 	return ok
 }
 
-// AckCount is how many times envelopeID was acknowledged.
-func (s *Server) AckCount(envelopeID string) int {
+// AcksOf returns every ack of envelopeID, in the order they came.
+func (s *Server) AcksOf(envelopeID string) []Ack {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
+	var acks []Ack
 	for _, a := range s.sock.ackLog {
 		if a.EnvelopeID == envelopeID {
-			n++
+			acks = append(acks, a)
 		}
 	}
-	return n
+	return acks
 }
 
 // newestOpenLocked is the most recently opened connection still open.
@@ -290,6 +300,15 @@ func (s *Server) newestOpenLocked() *wsConn {
 		}
 	}
 	return nil
+}
+
+// LoseNextAck makes the next ack vanish with its connection, which then
+// closes abruptly: an ack written into a connection that was dying, as
+// happens when one ends while acks are on their way.
+func (s *Server) LoseNextAck() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sock.loseNextAck = true
 }
 
 // DropConnection closes the most recently opened connection abruptly,

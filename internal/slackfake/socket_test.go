@@ -93,12 +93,15 @@ func TestSocketModeRefresh(t *testing.T) {
 	if err := second.WriteJSON(map[string]string{"envelope_id": "e2"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := second.WriteJSON(map[string]string{"envelope_id": "e2"}); err != nil {
+	if err := second.WriteJSON(map[string]any{"envelope_id": "e2", "payload": map[string]string{"text": "late"}}); err != nil {
 		t.Fatal(err)
 	}
 	s.waitFor(t, "two acks of e2", func() bool { return len(s.sock.ackLog) >= 3 })
-	if n := s.AckCount("e2"); n != 2 {
-		t.Errorf("AckCount(e2) = %d, want 2", n)
+	if n := len(s.AcksOf("e2")); n != 2 {
+		t.Errorf("%d acks of e2, want 2", n)
+	}
+	if a := s.WaitAck(t, "e2"); a.Payload != nil {
+		t.Errorf("ack of e2 = %s: a later ack replaced the first", a.Payload)
 	}
 
 	s.DropConnections(t)
