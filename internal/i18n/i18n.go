@@ -11,22 +11,43 @@ import (
 	"github.com/pic-montreal/relais/internal/domain"
 )
 
+// The catalog is one file per language (catalog/fr.json) and, for areas
+// that keep their sentences apart, one per area and language
+// (catalog/checkin_answer.fr.json). A key defined twice is a bug.
+//
 //go:embed catalog/*.json
 var catalogFS embed.FS
 
 var catalogs = map[domain.Language]map[string]string{}
 
 func init() {
+	files, err := catalogFS.ReadDir("catalog")
+	if err != nil {
+		panic(fmt.Sprintf("i18n: %v", err))
+	}
 	for _, lang := range []domain.Language{domain.French, domain.English} {
-		b, err := catalogFS.ReadFile("catalog/" + string(lang) + ".json")
-		if err != nil {
-			panic(fmt.Sprintf("i18n: %v", err))
+		all := map[string]string{}
+		for _, f := range files {
+			name := f.Name()
+			if name != string(lang)+".json" && !strings.HasSuffix(name, "."+string(lang)+".json") {
+				continue
+			}
+			b, err := catalogFS.ReadFile("catalog/" + name)
+			if err != nil {
+				panic(fmt.Sprintf("i18n: %v", err))
+			}
+			m := map[string]string{}
+			if err := json.Unmarshal(b, &m); err != nil {
+				panic(fmt.Sprintf("i18n: catalog %s: %v", name, err))
+			}
+			for k, v := range m {
+				if _, dup := all[k]; dup {
+					panic(fmt.Sprintf("i18n: catalog %s: key %q defined twice", name, k))
+				}
+				all[k] = v
+			}
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("i18n: catalog %s: %v", lang, err))
-		}
-		catalogs[lang] = m
+		catalogs[lang] = all
 	}
 }
 
