@@ -34,6 +34,13 @@ type Message struct {
 	Fallback string
 	// ThreadTS posts in a thread.
 	ThreadTS string
+	// UpdateTS, instead of a new post, updates the message of that ts in
+	// conversation To (a D… or C… id) with chat.update: a prompt DM that
+	// now says "answered by …". Updating twice changes nothing more, so an
+	// update is never looked for in the history; a Render update says what
+	// is true when it is sent, so updates applied out of order still end on
+	// the latest state.
+	UpdateTS string
 	// Text is the plain-text fallback (set unless Render is); Blocks the
 	// Block Kit JSON array, already within Slack's limits.
 	Text   string
@@ -68,6 +75,10 @@ func (m Message) Check() error {
 		return errors.Join(ErrInvalid, errors.New("a rendered message has no text or blocks of its own"))
 	case m.Render != "" && m.RecipientID == 0:
 		return errors.Join(ErrInvalid, errors.New("a rendered message needs its recipient"))
+	case m.UpdateTS != "" && (m.ThreadTS != "" || m.Fallback != ""):
+		return errors.Join(ErrInvalid, errors.New("an update has no thread and no fallback"))
+	case m.UpdateTS != "" && (len(m.To) < 2 || (m.To[0] != 'D' && m.To[0] != 'C' && m.To[0] != 'G')):
+		return errors.Join(ErrInvalid, errors.New("an update names its conversation (D…, C…, G…)"))
 	case m.Render == "" && strings.TrimSpace(m.Text) == "":
 		return errors.Join(ErrInvalid, errors.New("no plain text"))
 	case len(m.Blocks) > 0 && !json.Valid(m.Blocks):

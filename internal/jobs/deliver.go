@@ -52,6 +52,7 @@ type DeliverArgs struct {
 	To          string `json:"to"`
 	Fallback    string `json:"fallback,omitempty"`
 	ThreadTS    string `json:"thread_ts,omitempty"`
+	UpdateTS    string `json:"update_ts,omitempty"`
 	RecipientID int64  `json:"recipient_id,omitempty"`
 	// Render names the Renderer that writes the message when it is sent
 	// (delivery.Message.Render); its deliveries row is empty until then.
@@ -91,6 +92,7 @@ type Sender interface {
 	FindPostedInThread(ctx context.Context, channel, threadTS, key string, since time.Time) (string, bool, error)
 	KnownDM(user string) (string, bool)
 	DMChannel(ctx context.Context, user string) (string, error)
+	UpdateMessage(ctx context.Context, channel, ts, text string, blocks json.RawMessage) error
 }
 
 // Enqueuer is the delivery.Enqueuer: a deliveries row and a deliver job,
@@ -134,7 +136,8 @@ func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *store.Tx, msgs ...delivery
 	for _, m := range unique {
 		if fresh[m.Key] {
 			params = append(params, river.InsertManyParams{Args: DeliverArgs{Key: m.Key, MessageKind: m.Kind, To: m.To,
-				Fallback: m.Fallback, ThreadTS: m.ThreadTS, RecipientID: m.RecipientID, Render: m.Render, QueuedAt: now}})
+				Fallback: m.Fallback, ThreadTS: m.ThreadTS, UpdateTS: m.UpdateTS, RecipientID: m.RecipientID, Render: m.Render,
+				QueuedAt: now}})
 		}
 	}
 	if len(params) == 0 {
@@ -223,6 +226,9 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 			return w.retryOrFail(ctx, job, err)
 		}
 	}
+	if a.UpdateTS != "" {
+		return w.update(ctx, job, msg)
+	}
 	dests := []destination{{a.To, a.ThreadTS, store.RecipientSent}}
 	if a.Fallback != "" && slackbot.IsUserID(a.To) {
 		dests = append(dests, destination{a.Fallback, "", store.RecipientFallback})
@@ -283,6 +289,52 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return w.settleUnreachable(ctx, job, refusal)
 	}
 	return w.settleFailed(ctx, job, refusal)
+}
+
+// update applies an UpdateTS delivery. chat.update twice is chat.update
+// once, so no history is searched: an uncertain attempt simply runs again.
+// A message Slack will not update (deleted, too old) fails without an
+// alert: the note it would have shown is stored either way.
+func (w *deliverWorker) update(ctx context.Context, job *river.Job[DeliverArgs], msg content) error {
+	a := job.Args
+	if _, pending, err := w.recordAttempt(ctx, a.Key); err != nil || !pending {
+		return err
+	}
+	err := w.sender.UpdateMessage(ctx, a.To, a.UpdateTS, msg.text, msg.blocks)
+	var limited *slackbot.RateLimitedError
+	var refusal *slackbot.RefusedError
+	var permanent *slackbot.PermanentError
+	switch {
+	case err == nil:
+		return w.settleSent(ctx, job, destination{a.To, "", ""}, msg, a.To, a.UpdateTS)
+	case errors.As(err, &limited):
+		w.metrics.rateLimited.WithLabelValues(limited.Method).Inc()
+		w.forgetAttempt(ctx, a.Key, err)
+		return river.JobSnooze(limited.RetryAfter)
+	case errors.As(err, &refusal), errors.As(err, &permanent):
+		w.logger.Warn("delivery: Slack will not update the message", "key", a.Key, "error", err)
+		return w.settleQuietly(ctx, job, err)
+	default:
+		return w.retryOrFail(ctx, job, err)
+	}
+}
+
+// settleQuietly gives up a delivery whose loss tells coordinators nothing
+// they must act on.
+func (w *deliverWorker) settleQuietly(ctx context.Context, job *river.Job[DeliverArgs], cause error) error {
+	ctx, cancel := settleContext(ctx)
+	defer cancel()
+	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
+		first, err := tx.MarkDeliveryFailed(ctx, job.Args.Key, cause.Error())
+		if err != nil {
+			return err
+		}
+		if first {
+			w.metrics.count(job.Args.MessageKind, "failed")
+		}
+		return completeTx(ctx, tx, job)
+	})
+	return err
 }
 
 // content is what a delivery says.
@@ -387,7 +439,7 @@ func (w *deliverWorker) settleSent(ctx context.Context, job *river.Job[DeliverAr
 		if err != nil {
 			return err
 		}
-		if first && a.RecipientID != 0 {
+		if first && a.RecipientID != 0 && a.UpdateTS == "" {
 			if err := tx.MarkRecipientDelivered(ctx, a.RecipientID, dest.state, ch, ts, now); err != nil {
 				return err
 			}

@@ -383,3 +383,43 @@ func TestDeliverGivesUpAfterMaxAttempts(t *testing.T) {
 		t.Errorf("failed count %v, want 1", v)
 	}
 }
+
+// An UpdateTS delivery replaces the message everyone in the conversation
+// sees, once; a message Slack will not update fails without an alert.
+func TestDeliverUpdatesAMessage(t *testing.T) {
+	t.Parallel()
+	e := newDeliveryEnv(t)
+	j, _ := e.process(e.st, e.unpaced(), nil)
+	e.enqueue(j, delivery.Message{Key: "prompt:9:UBOB", Kind: "prompt", To: "UBOB", Text: "Avant",
+		Blocks: json.RawMessage(`[{"type":"section","text":{"type":"mrkdwn","text":"Avant"}}]`)})
+	e.settled()
+	dm := e.fake.DM("UBOB")
+	posted := e.fake.Posted(dm)
+	if len(posted) != 1 {
+		t.Fatalf("%d messages in the DM, want 1", len(posted))
+	}
+	after := json.RawMessage(`[{"type":"section","text":{"type":"mrkdwn","text":"Après"}}]`)
+	update := delivery.Message{Key: "prompt-state:9:1", Kind: "prompt_update", To: dm, UpdateTS: posted[0].TS,
+		Text: "Après", Blocks: after}
+	gone := delivery.Message{Key: "prompt-state:9:2", Kind: "prompt_update", To: dm, UpdateTS: "1.000001",
+		Text: "Nulle part"}
+	e.enqueue(j, update, gone)
+	e.settled()
+	now := e.fake.Posted(dm)
+	if len(now) != 1 || now[0].Text != "Après" || !strings.Contains(string(now[0].Blocks), "Après") || now[0].Edits != 1 {
+		t.Errorf("DM after the update: %+v, want the one message, edited once, saying Après", now)
+	}
+	if d := e.delivery(update.Key); d.Status != store.DeliverySent {
+		t.Errorf("update recorded as %+v", d)
+	}
+	if d := e.delivery(gone.Key); d.Status != store.DeliveryFailed {
+		t.Errorf("update of a missing message recorded as %+v, want failed", d)
+	}
+	var alerts int
+	if err := e.st.DB().Get(&alerts, `SELECT count(*) FROM coordinator_alerts`); err != nil {
+		t.Fatal(err)
+	}
+	if alerts != 0 {
+		t.Errorf("%d alerts for a DM update Slack refused, want 0", alerts)
+	}
+}

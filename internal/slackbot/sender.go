@@ -196,6 +196,20 @@ func (s *Sender) PostMessage(ctx context.Context, channel, text string, blocks j
 	return ans.Channel, ans.TS, nil
 }
 
+// UpdateMessage replaces the text and blocks of message ts in channel (a
+// conversation id) with chat.update.
+func (s *Sender) UpdateMessage(ctx context.Context, channel, ts, text string, blocks json.RawMessage) error {
+	if err := s.pace.wait(ctx, "chat.update", channel); err != nil {
+		return &NotSentError{Err: err}
+	}
+	body := map[string]any{"channel": channel, "ts": ts, "text": text}
+	if len(blocks) > 0 {
+		body["blocks"] = blocks
+	}
+	var ans struct{}
+	return s.call(ctx, "chat.update", body, nil, &ans)
+}
+
 // KnownDM is the D… id of the app's DM with user when an earlier answer
 // gave it, without calling Slack.
 func (s *Sender) KnownDM(user string) (string, bool) {
