@@ -47,6 +47,7 @@ func (rt *Router) interactions() []Interaction {
 		{ActionID: ActionSuiviPause, Run: rt.suiviButton("pause")},
 		{ActionID: ActionSuiviResume, Run: rt.suiviButton("reprendre")},
 		{ActionID: ActionSuiviRun, Run: rt.suiviButton("lancer")},
+		{ActionID: ActionChoose, Prefix: true, Run: rt.choose},
 	}, rt.checkinButtons()...)
 }
 
@@ -54,6 +55,7 @@ func (rt *Router) interactions() []Interaction {
 func (rt *Router) views() []ViewDef {
 	return []ViewDef{
 		{CallbackID: ViewSchedule, Submit: rt.submitSchedule},
+		{CallbackID: ViewAnswer, Submit: rt.submitAnswer},
 	}
 }
 

@@ -71,9 +71,14 @@ func plugCheckins(svc *checkin.Service, bg *jobs.Jobs, cfg config.Config) {
 }
 
 // renderers write, when they are sent, the messages queued without their
-// content (delivery.Message.Render): a round's prompt DMs.
+// content (delivery.Message.Render): a round's prompt DMs, and their
+// updates once answered, skipped or closed.
 func renderers() map[string]jobs.Renderer {
-	return map[string]jobs.Renderer{checkin.RenderPrompt: checkin.PromptRenderer}
+	return map[string]jobs.Renderer{
+		checkin.RenderPrompt:      checkin.PromptRenderer,
+		checkin.RenderPromptState: checkin.PromptStateRenderer,
+		checkin.RenderReminder:    checkin.ReminderRenderer,
+	}
 }
 
 // jobsConfig is the background work's configuration. With a bot token, the

@@ -12,7 +12,7 @@ import (
 const KindPromptUpdate = "prompt_update"
 
 // PromptUpdates are the deliveries that rewrite posted prompt DMs (from
-// store TouchPrompts) as their prompts now are: rendered by RenderPrompt
+// store TouchPrompts) as their prompts now are: rendered by RenderPromptState
 // when sent, keyed on the message and the prompt's revision so each change
 // updates each DM once.
 func PromptUpdates(dms []store.PromptDM) []delivery.Message {
@@ -21,7 +21,7 @@ func PromptUpdates(dms []store.PromptDM) []delivery.Message {
 		msgs[i] = delivery.Message{
 			Key:  fmt.Sprintf("prompt-state:%d:%s:%d", d.RecipientID, d.MessageTS, d.Revision),
 			Kind: KindPromptUpdate, To: d.ChannelID, UpdateTS: d.MessageTS,
-			Render: RenderPrompt, RecipientID: d.RecipientID,
+			Render: RenderPromptState, RecipientID: d.RecipientID,
 		}
 	}
 	return msgs

@@ -360,25 +360,63 @@ type RecipientPrompt struct {
 	OpenedLate   bool      `db:"opened_late"`
 }
 
+// recipientPromptSelect reads a RecipientPrompt; the caller adds its WHERE.
+const recipientPromptSelect = `
+	SELECT rc.id AS recipient_id, pr.id AS prompt_id, pe.slack_user_id,
+		coalesce(pe.language::text, 'fr') AS language, o.name AS table_name, s.name AS schedule_name,
+		-- The round's own copy: a schedule edited since does not change it.
+		coalesce(r.questions, s.questions) AS questions, coalesce(r.time_zone, s.time_zone) AS time_zone,
+		r.period, r.closes_at, r.scheduled_for, r.opened_late`
+
+const recipientPromptFrom = `
+	FROM checkin_recipients rc
+	JOIN people pe ON pe.id = rc.person_id
+	JOIN checkin_prompts pr ON pr.id = rc.prompt_id
+	JOIN organisations o ON o.id = pr.organisation_id
+	JOIN checkin_rounds r ON r.id = pr.round_id
+	JOIN checkin_schedules s ON s.id = r.schedule_id`
+
 // RecipientPrompt reads a recipient's RecipientPrompt in one query; a
 // recipient that does not exist is a domain.ErrNotFound.
 func (o ops) RecipientPrompt(ctx context.Context, recipientID int64) (RecipientPrompt, error) {
 	var p RecipientPrompt
-	err := sqlx.GetContext(ctx, o.q(), &p, `
-		SELECT rc.id AS recipient_id, pr.id AS prompt_id, pe.slack_user_id,
-			coalesce(pe.language::text, 'fr') AS language, o.name AS table_name, s.name AS schedule_name,
-			-- The round's own copy: a schedule edited since does not change it.
-			coalesce(r.questions, s.questions) AS questions, coalesce(r.time_zone, s.time_zone) AS time_zone,
-			r.period, r.closes_at, r.scheduled_for, r.opened_late
-		FROM checkin_recipients rc
-		JOIN people pe ON pe.id = rc.person_id
-		JOIN checkin_prompts pr ON pr.id = rc.prompt_id
-		JOIN organisations o ON o.id = pr.organisation_id
-		JOIN checkin_rounds r ON r.id = pr.round_id
-		JOIN checkin_schedules s ON s.id = r.schedule_id
+	err := sqlx.GetContext(ctx, o.q(), &p, recipientPromptSelect+recipientPromptFrom+`
 		-- A prompt is written when it leaves: only to someone still active at
 		-- that Table, while the round is open. Otherwise it is not found, and
 		-- the delivery fails with an alert rather than reach the wrong person.
 		WHERE rc.id = $1 AND pe.active AND pe.organisation_id = pr.organisation_id AND r.status = 'open'`, recipientID)
 	return p, wrap("recipient prompt", notFound(err, "checkin recipient", strconv.FormatInt(recipientID, 10)))
+}
+
+// PromptState is a posted prompt DM as it must read now: what it asked, and
+// what became of the prompt since.
+type PromptState struct {
+	RecipientPrompt
+	Status    string `db:"status"`
+	RoundOpen bool   `db:"round_open"`
+	// AnsweredBy is who answered, said nothing to report or skipped; "".
+	AnsweredBy string `db:"answered_by"`
+	// AnsweredByRecipient: the DM's own reader answered.
+	AnsweredByRecipient bool `db:"answered_by_recipient"`
+	// Note is the Table's note, nil when none is written.
+	Note *StoredNote `db:"-"`
+}
+
+// PromptState reads recipient recipientID's PromptState, whatever the
+// round's status; a recipient that does not exist is a domain.ErrNotFound.
+func (o ops) PromptState(ctx context.Context, recipientID int64) (PromptState, error) {
+	var p PromptState
+	err := o.snapshot(ctx, func(q queryer) error {
+		err := sqlx.GetContext(ctx, q, &p, recipientPromptSelect+`, pr.status::text AS status,
+				r.status = 'open' AS round_open, coalesce(ab.display_name, '') AS answered_by,
+				coalesce(pr.answered_by = rc.person_id, false) AS answered_by_recipient`+
+			recipientPromptFrom+` LEFT JOIN people ab ON ab.id = pr.answered_by
+			WHERE rc.id = $1`, recipientID)
+		if err != nil {
+			return wrap("prompt state", notFound(err, "checkin recipient", strconv.FormatInt(recipientID, 10)))
+		}
+		p.Note, err = promptNote(ctx, q, p.PromptID)
+		return err
+	})
+	return p, err
 }
