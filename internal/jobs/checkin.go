@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -16,6 +17,13 @@ const CheckinTickEvery = time.Minute
 // due from the database, under a row lock, never from the tick.
 type CheckinTicker interface {
 	Tick(ctx context.Context) error
+}
+
+// CheckinFollowUp is what a CheckinTicker may also do on each tick: close
+// the rounds whose time has come and queue the reminders now due
+// (*checkin.Service). Same rules as Tick: idempotent, safe on two replicas.
+type CheckinFollowUp interface {
+	FollowUp(ctx context.Context) error
 }
 
 // CheckinTickArgs asks to open the check-in rounds now due. It carries no
@@ -40,5 +48,10 @@ func (w *checkinTickWorker) Work(ctx context.Context, job *river.Job[CheckinTick
 	if w.ticker == nil {
 		return nil
 	}
-	return w.ticker.Tick(ctx)
+	// One failing does not hold the other back: each is retried next minute.
+	err := w.ticker.Tick(ctx)
+	if f, ok := w.ticker.(CheckinFollowUp); ok {
+		err = errors.Join(err, f.FollowUp(ctx))
+	}
+	return err
 }

@@ -220,7 +220,12 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		// record: the same message unless its recipient changed meanwhile.
 		if msg, err = w.render(ctx, a); err != nil {
 			var rerr *renderError
-			if errors.As(err, &rerr) {
+			switch {
+			case errors.As(err, &rerr) && rerr.code == "recipient_not_found" && a.MessageKind == store.KindReminder:
+				// Answered, skipped or closed since it was queued: the
+				// reminder is no longer wanted, which is nothing to alert about.
+				return w.settleQuietly(ctx, job, err, "dropped")
+			case errors.As(err, &rerr):
 				return w.settleFailed(ctx, job, err)
 			}
 			return w.retryOrFail(ctx, job, err)
@@ -285,6 +290,12 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 			return w.retryOrFail(ctx, job, err)
 		}
 	}
+	if slackbot.IsUserID(a.To) && a.MessageKind == store.KindReminder {
+		// The prompt reached them (or the Table's channel) days ago; that
+		// a reminder no longer does changes nothing coordinators must do.
+		w.logger.Warn("delivery: reminder recipient unreachable", "key", a.Key, "code", refusal.Code)
+		return w.settleQuietly(ctx, job, refusal, "unreachable")
+	}
 	if slackbot.IsUserID(a.To) {
 		return w.settleUnreachable(ctx, job, refusal)
 	}
@@ -313,15 +324,15 @@ func (w *deliverWorker) update(ctx context.Context, job *river.Job[DeliverArgs],
 		return river.JobSnooze(limited.RetryAfter)
 	case errors.As(err, &refusal), errors.As(err, &permanent):
 		w.logger.Warn("delivery: Slack will not update the message", "key", a.Key, "error", err)
-		return w.settleQuietly(ctx, job, err)
+		return w.settleQuietly(ctx, job, err, "failed")
 	default:
 		return w.retryOrFail(ctx, job, err)
 	}
 }
 
 // settleQuietly gives up a delivery whose loss tells coordinators nothing
-// they must act on.
-func (w *deliverWorker) settleQuietly(ctx context.Context, job *river.Job[DeliverArgs], cause error) error {
+// they must act on; outcome labels it in the metrics.
+func (w *deliverWorker) settleQuietly(ctx context.Context, job *river.Job[DeliverArgs], cause error, outcome string) error {
 	ctx, cancel := settleContext(ctx)
 	defer cancel()
 	err := w.store.InTx(ctx, store.DeliveryActor, func(tx *store.Tx) error {
@@ -330,7 +341,7 @@ func (w *deliverWorker) settleQuietly(ctx context.Context, job *river.Job[Delive
 			return err
 		}
 		if first {
-			w.metrics.count(job.Args.MessageKind, "failed")
+			w.metrics.count(job.Args.MessageKind, outcome)
 		}
 		return completeTx(ctx, tx, job)
 	})
@@ -439,7 +450,14 @@ func (w *deliverWorker) settleSent(ctx context.Context, job *river.Job[DeliverAr
 		if err != nil {
 			return err
 		}
-		if first && a.RecipientID != 0 && a.UpdateTS == "" {
+		switch {
+		case !first || a.RecipientID == 0 || a.UpdateTS != "":
+		case a.MessageKind == store.KindReminder:
+			// A DM of its own: the prompt's DM stays the recipient's.
+			if _, err := tx.MarkReminderPosted(ctx, a.Key, ch, ts, now); err != nil {
+				return err
+			}
+		default:
 			if err := tx.MarkRecipientDelivered(ctx, a.RecipientID, dest.state, ch, ts, now); err != nil {
 				return err
 			}
@@ -470,7 +488,7 @@ func (w *deliverWorker) settleFailed(ctx context.Context, job *river.Job[Deliver
 		if first, err = tx.MarkDeliveryFailed(ctx, a.Key, cause.Error()); err != nil || !first {
 			return err
 		}
-		if a.RecipientID != 0 {
+		if a.RecipientID != 0 && a.MessageKind != store.KindReminder { // a reminder's prompt was delivered
 			if err := tx.MarkRecipientUndelivered(ctx, a.RecipientID, store.RecipientFailed); err != nil {
 				return err
 			}

@@ -19,8 +19,10 @@ type PromptDM struct {
 
 // TouchPrompts bumps the revision of prompts whose DMs must now show
 // something else (an answer, a skip, the round closed) and returns their
-// posted DMs. A DM not posted yet needs no update: it is written, as the
-// prompt then is, when it leaves.
+// posted DMs: each recipient's prompt DM and each reminder DM posted to
+// them (checkin_reminders), every one with its own channel and ts. A DM not
+// posted yet needs no update: it is written, as the prompt then is, when it
+// leaves.
 func (o ops) TouchPrompts(ctx context.Context, actor Actor, promptIDs []int64) ([]PromptDM, error) {
 	var dms []PromptDM
 	if len(promptIDs) == 0 {
@@ -34,7 +36,13 @@ func (o ops) TouchPrompts(ctx context.Context, actor Actor, promptIDs []int64) (
 			SELECT rc.id AS recipient_id, t.id AS prompt_id, t.revision, rc.channel_id, rc.message_ts
 			FROM touched t JOIN checkin_recipients rc ON rc.prompt_id = t.id
 			WHERE rc.channel_id IS NOT NULL AND rc.message_ts IS NOT NULL
-			ORDER BY rc.id`, pq.Int64Array(promptIDs))
+			UNION ALL
+			-- Reminders are DMs of their own, showing the same prompt.
+			SELECT rc.id, t.id, t.revision, rm.channel_id, rm.message_ts
+			FROM touched t JOIN checkin_recipients rc ON rc.prompt_id = t.id
+			JOIN checkin_reminders rm ON rm.recipient_id = rc.id
+			WHERE rm.channel_id IS NOT NULL AND rm.message_ts IS NOT NULL
+			ORDER BY recipient_id, message_ts`, pq.Int64Array(promptIDs))
 		return wrap("touch prompts", err)
 	})
 	return dms, err
