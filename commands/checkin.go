@@ -44,6 +44,7 @@ var suiviSubs = []suiviSub{
 	{[]string{"pause"}, (*Router).suiviPause},
 	{[]string{"reprendre", "resume"}, (*Router).suiviResume},
 	{[]string{"lancer", "run"}, (*Router).suiviRun},
+	{[]string{"statut", "status", "état", "reponses", "answers"}, (*Router).suiviStatus},
 }
 
 // suivi is the coordinators' command for check-in schedules.
@@ -118,7 +119,7 @@ func suiviWord(r *Request, french string) string {
 }
 
 var suiviEnglish = map[string]string{"créer": "create", "pause-tout": "pause-all", "modifier": "edit",
-	"lancer": "run", "reprendre": "resume", "liste": "list"}
+	"lancer": "run", "reprendre": "resume", "liste": "list", "statut": "status"}
 
 // suiviList shows every schedule, its next round and its latest, and the
 // global pauses to come, with buttons to edit, pause, resume or run each.

@@ -8,6 +8,8 @@ const SlashCommand = "/pic"
 var (
 	everyone    = []domain.Role{domain.RoleGuest, domain.RoleTableMember, domain.RolePartner, domain.RoleCoordinator}
 	coordinator = []domain.Role{domain.RoleCoordinator}
+	// known is anyone Relais knows: not a guest.
+	known = []domain.Role{domain.RoleTableMember, domain.RolePartner, domain.RoleCoordinator}
 )
 
 // registry declares every command, in the order help lists them.
@@ -26,9 +28,11 @@ func (rt *Router) registry() []*Command {
 		{Name: "langue", Aliases: []string{"language", "lang"}, UsageKey: "language.usage",
 			SummaryKey: "language.summary", ExampleKey: "language.example", Roles: everyone, Personal: true,
 			Run: rt.setLanguage},
-		{Name: "membres", Aliases: []string{"members", "people"},
-			SummaryKey: "members.summary", ExampleKey: "members.example", Roles: coordinator, Run: rt.members},
+		{Name: "membres", Aliases: []string{"members", "people"}, UsageKey: "members.usage",
+			SummaryKey: "members.summary", ExampleKey: "members.example", Roles: coordinator, Run: rt.membersCommand},
 		{Name: "suivi", Aliases: []string{"checkin", "suivis", "checkins"}, UsageKey: "suivi.usage",
 			SummaryKey: "suivi.summary", ExampleKey: "suivi.example", Roles: coordinator, Run: rt.suivi},
+		{Name: "absent", Aliases: []string{"away", "absence"}, UsageKey: "away.usage", SummaryKey: "away.summary",
+			ExampleKey: "away.example", Roles: known, Personal: true, Run: rt.away},
 	}
 }

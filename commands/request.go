@@ -22,6 +22,9 @@ type Request struct {
 	Verb string
 	// Args is the cleaned text after the verb.
 	Args string
+	// Raw is the whole text as the transport gave it, before cleaning: a
+	// mention there still carries the name Slack gave it (<@U123|name>).
+	Raw string
 	// Page is the page asked for by a "next page" button, from 0.
 	Page int
 	// Shared is set when the reply will be seen by others (posted in the

@@ -406,7 +406,7 @@ func (rt *Router) dispatch(ctx context.Context, c call) (Reply, bool) {
 	if err != nil {
 		return rt.unavailableReply(), false
 	}
-	r.Page, r.Shared, r.SharedBy, r.TriggerID = c.page, c.shared, c.sharedBy, c.triggerID
+	r.Page, r.Shared, r.SharedBy, r.TriggerID, r.Raw = c.page, c.shared, c.sharedBy, c.triggerID, c.text
 	if c.shared && c.lang != "" {
 		r.Lang = c.lang
 	}
