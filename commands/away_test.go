@@ -41,7 +41,7 @@ func TestAwayDatesAndDurations(t *testing.T) {
 		{cdnMember, "absent 2027-01-15", "2027-01-15", "jusqu'au 15 janvier 2027"},
 		{cdnMember, "absent 15/01/2027", "2027-01-15", "jusqu'au 15 janvier 2027"},
 		{cdnMember, "absence 1er novembre", "2026-11-01", "jusqu'au 1er novembre 2026"}, // today: away today only
-		{cdnMember, "absent 31 octobre", "2027-10-31", "jusqu'au 31 octobre 2027"},    // passed this year: next year's
+		{cdnMember, "absent 31 octobre", "2027-10-31", "jusqu'au 31 octobre 2027"},      // passed this year: next year's
 	}
 	for _, c := range cases {
 		r := run(t, rt, c.user, c.text)
