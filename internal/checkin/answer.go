@@ -19,6 +19,9 @@ func (s *Service) Answer(ctx context.Context, actor store.Actor, in store.Answer
 		if saved, err = tx.SaveAnswer(ctx, actor, in); err != nil {
 			return err
 		}
+		if err := s.noteStored(ctx, tx, in.PromptID); err != nil {
+			return err
+		}
 		return s.enqueueUpdates(ctx, tx, saved.DMs)
 	})
 	return saved, err
@@ -33,6 +36,11 @@ func (s *Service) SetOutcome(ctx context.Context, actor store.Actor, promptID in
 		var err error
 		if res, err = tx.SetPromptOutcome(ctx, actor, promptID, slackUserID, outcome); err != nil {
 			return err
+		}
+		if res.Changed {
+			if err := s.noteStored(ctx, tx, promptID); err != nil {
+				return err
+			}
 		}
 		return s.enqueueUpdates(ctx, tx, res.DMs)
 	})

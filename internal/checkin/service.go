@@ -36,6 +36,10 @@ type Service struct {
 	// is America/Montreal.
 	Location *time.Location
 	Logger   *slog.Logger
+	// OnNote, when set, runs in the transaction that stored a Table's note
+	// or outcome (orgID is the Table): relais serve queues the refresh of
+	// the App Homes that show it there, so they commit together.
+	OnNote func(ctx context.Context, tx *store.Tx, orgID int64) error
 }
 
 func (s *Service) now() time.Time {
