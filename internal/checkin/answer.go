@@ -3,6 +3,8 @@ package checkin
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/pic-montreal/relais/internal/store"
 )
@@ -16,15 +18,60 @@ func (s *Service) Answer(ctx context.Context, actor store.Actor, in store.Answer
 	var saved store.SavedAnswer
 	err := s.Store.InTx(ctx, actor, func(tx *store.Tx) error {
 		var err error
-		if saved, err = tx.SaveAnswer(ctx, actor, in); err != nil {
-			return err
-		}
-		if err := s.noteStored(ctx, tx, in.PromptID); err != nil {
-			return err
-		}
-		return s.enqueueUpdates(ctx, tx, saved.DMs)
+		saved, err = s.AnswerTx(ctx, tx, actor, in)
+		return err
 	})
 	return saved, err
+}
+
+// AnswerTx is Answer inside the caller's transaction (an event's, which
+// records the event with the note). in.Body is the typed part of the note
+// (the modal's answers); the replies written in the prompt's DM threads
+// follow it, in the order they were written (NoteBody): a reply never
+// replaces typed text, and typed text never drops a reply.
+func (s *Service) AnswerTx(ctx context.Context, tx *store.Tx, actor store.Actor, in store.AnswerInput) (store.SavedAnswer, error) {
+	replies, err := tx.ThreadReplies(ctx, in.PromptID)
+	if err != nil {
+		return store.SavedAnswer{}, err
+	}
+	in.Body = NoteBody(in.Body, replies)
+	saved, err := tx.SaveAnswer(ctx, actor, in)
+	if err != nil {
+		return saved, err
+	}
+	if err := s.noteStored(ctx, tx, in.PromptID); err != nil {
+		return saved, err
+	}
+	return saved, s.enqueueUpdates(ctx, tx, saved.DMs)
+}
+
+// NoteBody is a note's text: what was typed in the modal, then the thread's
+// replies, one paragraph each.
+func NoteBody(typed string, replies []string) string {
+	parts := make([]string, 0, len(replies)+1)
+	for _, p := range append([]string{typed}, replies...) {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// TypedBody is the typed part of a note: its answers in the order of the
+// round's questions, as the modal joins them (a question without a key is
+// stored under its position, from 1).
+func TypedBody(qs store.Questions, answers map[string]string) string {
+	var parts []string
+	for i, q := range qs {
+		key := q.Key
+		if key == "" {
+			key = strconv.Itoa(i + 1)
+		}
+		if a := strings.TrimSpace(answers[key]); a != "" {
+			parts = append(parts, a)
+		}
+	}
+	return strings.Join(parts, "\n\n")
 }
 
 // SetOutcome records "nothing to report" or a skip (store.PromptNothingToReport,

@@ -121,8 +121,12 @@ func noteSummary(lang domain.Language, qs store.Questions, n *store.StoredNote) 
 		}
 		parts = append(parts, "*"+blockkit.Escape(label)+"*\n"+quote(blockkit.Escape(a)))
 	}
-	if len(parts) == 0 { // a note written in the DM thread: one text
+	switch typed := TypedBody(qs, n.Answers); {
+	case len(parts) == 0: // a note written in the DM thread: one text
 		parts = append(parts, quote(blockkit.Escape(n.Body)))
+	case strings.HasPrefix(n.Body, typed) && strings.TrimSpace(n.Body[len(typed):]) != "":
+		// Replies in the thread follow the typed answers (NoteBody).
+		parts = append(parts, quote(blockkit.Escape(strings.TrimSpace(n.Body[len(typed):]))))
 	}
 	return blockkit.Truncate(strings.Join(parts, "\n"), noteExcerpt)
 }

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Kinds of checkin_pending_replies: a very short reply in a prompt's
+// thread, or a DM outside it while a prompt is open.
+const (
+	PendingShort         = "short"
+	PendingOutsideThread = "outside_thread"
+)
+
+// Resolutions of a pending reply.
+const (
+	PendingSaved     = "saved"
+	PendingDismissed = "dismissed"
+)
+
+// ErrNoPrompt is a DM that is no respondent's reply to a prompt: not in a
+// prompt's thread, or not by the person the prompt was sent to.
+var ErrNoPrompt = errors.New("not a reply to one of the person's prompts")
+
+// ThreadPrompt is a prompt DM as one person replies to it: the recipient
+// row (the DM sent to them), its prompt and round.
+type ThreadPrompt struct {
+	RecipientID int64     `db:"recipient_id"`
+	PromptID    int64     `db:"prompt_id"`
+	ChannelID   string    `db:"channel_id"`
+	MessageTS   string    `db:"message_ts"` // the prompt DM's ts: its thread
+	Period      time.Time `db:"period"`
+	RoundOpen   bool      `db:"round_open"`
+}
+
+const threadPromptSelect = `
+	SELECT rc.id AS recipient_id, rc.prompt_id, rc.channel_id, rc.message_ts, r.period,
+		r.status = 'open' AS round_open
+	FROM checkin_recipients rc
+	JOIN people pe ON pe.id = rc.person_id
+	JOIN checkin_prompts pr ON pr.id = rc.prompt_id
+	JOIN checkin_rounds r ON r.id = pr.round_id`
+
+// PromptOfThread is the prompt DM whose thread is (channelID, threadTS),
+// when slackUserID is the person it was sent to; otherwise ErrNoPrompt.
+func (o ops) PromptOfThread(ctx context.Context, channelID, threadTS, slackUserID string) (ThreadPrompt, error) {
+	var p ThreadPrompt
+	err := sqlx.GetContext(ctx, o.q(), &p, threadPromptSelect+`
+		WHERE rc.channel_id = $1 AND rc.message_ts = $2 AND pe.slack_user_id = $3`, channelID, threadTS, slackUserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNoPrompt
+	}
+	return p, wrap("prompt of thread", err)
+}
+
+// OpenPromptIn is the latest prompt DM posted to slackUserID in channelID
+// whose round is open, or ErrNoPrompt.
+func (o ops) OpenPromptIn(ctx context.Context, channelID, slackUserID string) (ThreadPrompt, error) {
+	var p ThreadPrompt
+	err := sqlx.GetContext(ctx, o.q(), &p, threadPromptSelect+`
+		WHERE rc.channel_id = $1 AND rc.message_ts IS NOT NULL AND pe.slack_user_id = $2 AND r.status = 'open'
+		ORDER BY r.period DESC, rc.id DESC LIMIT 1`, channelID, slackUserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNoPrompt
+	}
+	return p, wrap("open prompt in channel", err)
+}
+
+// PromptOfReply is the prompt DM that a stored reply (channelID, replyTS)
+// by slackUserID belongs to, or ErrNoPrompt when no such reply is stored.
+func (o ops) PromptOfReply(ctx context.Context, channelID, replyTS, slackUserID string) (ThreadPrompt, error) {
+	var p ThreadPrompt
+	err := sqlx.GetContext(ctx, o.q(), &p, threadPromptSelect+`
+		JOIN checkin_thread_replies tr ON tr.recipient_id = rc.id
+		WHERE rc.channel_id = $1 AND tr.message_ts = $2 AND pe.slack_user_id = $3`, channelID, replyTS, slackUserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNoPrompt
+	}
+	return p, wrap("prompt of reply", err)
+}
+
+// SaveThreadReply stores, or rewrites, the reply replyTS to recipient
+// recipientID's prompt DM. changed is false when it already said body.
+func (o ops) SaveThreadReply(ctx context.Context, actor Actor, recipientID int64, replyTS, body string) (changed bool, err error) {
+	err = o.write(ctx, actor, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO checkin_thread_replies (recipient_id, message_ts, body)
+			VALUES ($1, $2, $3)
+			ON CONFLICT (recipient_id, message_ts) DO UPDATE SET body = EXCLUDED.body
+			WHERE checkin_thread_replies.body IS DISTINCT FROM EXCLUDED.body`, recipientID, replyTS, body)
+		if err != nil {
+			return wrap("save thread reply", err)
+		}
+		n, _ := res.RowsAffected()
+		changed = n > 0
+		return nil
+	})
+	return changed, err
+}
+
+// DeleteThreadReply forgets a stored reply; false when there was none.
+func (o ops) DeleteThreadReply(ctx context.Context, actor Actor, recipientID int64, replyTS string) (deleted bool, err error) {
+	err = o.write(ctx, actor, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM checkin_thread_replies WHERE recipient_id = $1 AND message_ts = $2`,
+			recipientID, replyTS)
+		if err != nil {
+			return wrap("delete thread reply", err)
+		}
+		n, _ := res.RowsAffected()
+		deleted = n > 0
+		return nil
+	})
+	return deleted, err
+}
+
+// ThreadReplies are the stored replies to every DM of a prompt (its
+// respondents may each reply in their own thread), in the order they were
+// written: Slack's ts is the time of posting.
+func (o ops) ThreadReplies(ctx context.Context, promptID int64) ([]string, error) {
+	var bodies []string
+	err := sqlx.SelectContext(ctx, o.q(), &bodies, `
+		SELECT tr.body FROM checkin_thread_replies tr JOIN checkin_recipients rc ON rc.id = tr.recipient_id
+		WHERE rc.prompt_id = $1
+		ORDER BY CASE WHEN tr.message_ts ~ '^[0-9]{1,12}(\.[0-9]{1,9})?$' THEN tr.message_ts::numeric END NULLS LAST,
+			tr.id`, promptID)
+	return bodies, wrap("thread replies", err)
+}
+
+// PendingReply is a DM Relais asked about before it becomes a note.
+type PendingReply struct {
+	ID          int64      `db:"id"`
+	RecipientID int64      `db:"recipient_id"`
+	PromptID    int64      `db:"prompt_id"`
+	Kind        string     `db:"kind"`
+	MessageTS   string     `db:"message_ts"`
+	Body        string     `db:"body"`
+	ResolvedAt  *time.Time `db:"resolved_at"`
+}
+
+// AddPendingReply records a DM to ask about. created is false when the
+// message was already pending (an edit, a retry): its text is brought up to
+// date while it waits, and Relais asks once.
+func (o ops) AddPendingReply(ctx context.Context, actor Actor, recipientID int64, kind, messageTS, body string) (id int64, created bool, err error) {
+	if kind != PendingShort && kind != PendingOutsideThread {
+		return 0, false, fmt.Errorf("pending reply kind %q: invalid", kind)
+	}
+	err = o.write(ctx, actor, func(tx *sqlx.Tx) error {
+		var row struct {
+			ID      int64 `db:"id"`
+			Created bool  `db:"created"`
+		}
+		err := sqlx.GetContext(ctx, tx, &row, `INSERT INTO checkin_pending_replies (recipient_id, kind, message_ts, body)
+			VALUES ($1, $2, $3, $4)
+			ON CONFLICT (recipient_id, message_ts) DO UPDATE SET body = CASE
+				WHEN checkin_pending_replies.resolved_at IS NULL THEN EXCLUDED.body ELSE checkin_pending_replies.body END
+			RETURNING id, (xmax = 0) AS created`, recipientID, kind, messageTS, body)
+		if err != nil {
+			return wrap("add pending reply", err)
+		}
+		id, created = row.ID, row.Created
+		return nil
+	})
+	return id, created, err
+}
+
+// PendingReplyFor reads pending reply id for the person who clicks one of
+// its buttons: only the person the row names may, otherwise ErrNotRespondent
+// (the id came from a client).
+func (o ops) PendingReplyFor(ctx context.Context, id int64, slackUserID string) (PendingReply, error) {
+	var p PendingReply
+	err := sqlx.GetContext(ctx, o.q(), &p, `
+		SELECT pr.id, pr.recipient_id, rc.prompt_id, pr.kind, pr.message_ts, pr.body, pr.resolved_at
+		FROM checkin_pending_replies pr
+		JOIN checkin_recipients rc ON rc.id = pr.recipient_id
+		JOIN people pe ON pe.id = rc.person_id
+		WHERE pr.id = $1 AND pe.slack_user_id = $2 AND pe.active`, id, slackUserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNotRespondent
+	}
+	return p, wrap("pending reply", err)
+}
+
+// PendingReplyAt is the unresolved pending reply of message messageTS to
+// recipient recipientID, if any.
+func (o ops) PendingReplyAt(ctx context.Context, recipientID int64, messageTS string) (*PendingReply, error) {
+	var p PendingReply
+	err := sqlx.GetContext(ctx, o.q(), &p, `
+		SELECT pr.id, pr.recipient_id, rc.prompt_id, pr.kind, pr.message_ts, pr.body, pr.resolved_at
+		FROM checkin_pending_replies pr JOIN checkin_recipients rc ON rc.id = pr.recipient_id
+		WHERE pr.recipient_id = $1 AND pr.message_ts = $2 AND pr.resolved_at IS NULL`, recipientID, messageTS)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, wrap("pending reply at", err)
+	}
+	return &p, nil
+}
+
+// ResolvePendingReply settles a pending reply (PendingSaved,
+// PendingDismissed); false when it was already settled (a double click).
+func (o ops) ResolvePendingReply(ctx context.Context, actor Actor, id int64, resolution string) (resolved bool, err error) {
+	err = o.write(ctx, actor, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE checkin_pending_replies SET resolved_at = now(), resolution = $2
+			WHERE id = $1 AND resolved_at IS NULL`, id, resolution)
+		if err != nil {
+			return wrap("resolve pending reply", err)
+		}
+		n, _ := res.RowsAffected()
+		resolved = n > 0
+		return nil
+	})
+	return resolved, err
+}
