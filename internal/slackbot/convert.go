@@ -211,26 +211,34 @@ func submissionFromCallback(ic slack.InteractionCallback) (commands.ViewSubmissi
 	return sub, nil
 }
 
+// editedMessage is the message a message_changed event carries (its new
+// version) or a message_deleted one (previous_message, as it was).
+type editedMessage struct {
+	User     string `json:"user"`
+	Text     string `json:"text"`
+	TS       string `json:"ts"`
+	ThreadTS string `json:"thread_ts"`
+	BotID    string `json:"bot_id"`
+}
+
 // innerEvent holds the fields Relais reads from an event; an edited message
-// (subtype message_changed) carries the new version in Message.
+// (subtype message_changed) carries the new version in Message, a deleted
+// one (message_deleted) its ts in DeletedTS and what it was in
+// PreviousMessage.
 type innerEvent struct {
-	Type        string `json:"type"`
-	User        string `json:"user"`
-	Channel     string `json:"channel"`
-	ChannelType string `json:"channel_type"`
-	Text        string `json:"text"`
-	TS          string `json:"ts"`
-	ThreadTS    string `json:"thread_ts"`
-	Subtype     string `json:"subtype"`
-	BotID       string `json:"bot_id"`
-	Tab         string `json:"tab"`
-	Message     *struct {
-		User     string `json:"user"`
-		Text     string `json:"text"`
-		TS       string `json:"ts"`
-		ThreadTS string `json:"thread_ts"`
-		BotID    string `json:"bot_id"`
-	} `json:"message"`
+	Type        string         `json:"type"`
+	User        string         `json:"user"`
+	Channel     string         `json:"channel"`
+	ChannelType string         `json:"channel_type"`
+	Text        string         `json:"text"`
+	TS          string         `json:"ts"`
+	ThreadTS    string         `json:"thread_ts"`
+	Subtype     string         `json:"subtype"`
+	BotID       string         `json:"bot_id"`
+	Tab         string         `json:"tab"`
+	Message     *editedMessage `json:"message"`
+	DeletedTS   string         `json:"deleted_ts"`
+	Previous    *editedMessage `json:"previous_message"`
 }
 
 // eventFromCallback decodes an event_callback's inner event.
@@ -242,9 +250,16 @@ func eventFromCallback(o outerEvent) (commands.Event, error) {
 	ev := commands.Event{ID: o.EventID, TeamID: o.TeamID, Type: in.Type, User: in.User, Channel: in.Channel,
 		ChannelType: in.ChannelType, Text: in.Text, TS: in.TS, ThreadTS: in.ThreadTS, Subtype: in.Subtype,
 		BotID: in.BotID, Tab: in.Tab}
-	if in.Subtype == "message_changed" && in.Message != nil {
+	switch {
+	case in.Subtype == "message_changed" && in.Message != nil:
 		m := in.Message
 		ev.User, ev.Text, ev.TS, ev.ThreadTS, ev.BotID = m.User, m.Text, m.TS, m.ThreadTS, m.BotID
+	case in.Subtype == "message_deleted":
+		// The deleted message, as it was: whose, where, in which thread.
+		ev.TS, ev.Text = in.DeletedTS, ""
+		if m := in.Previous; m != nil {
+			ev.User, ev.ThreadTS, ev.BotID = m.User, m.ThreadTS, m.BotID
+		}
 	}
 	return ev, nil
 }
