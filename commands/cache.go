@@ -52,14 +52,18 @@ var fundingReads = []string{"funding", "initiatives", "initiative_themes", "orga
 var cacheReads = []struct {
 	prefix string
 	tables []string
+	// rights marks entries that decide what a person may read: an outdated
+	// one is never served while it refreshes, or a member just removed (on
+	// another replica) could read coordinators-only notes once more.
+	rights bool
 }{
-	{"funding:", fundingReads},  // Router.fundingSummary
-	{"quartier:", fundingReads}, // Router.quartierAbout
-	{"findq:", []string{"quartiers"}},
-	{"themes", []string{"themes"}},
+	{prefix: "funding:", tables: fundingReads},  // Router.fundingSummary
+	{prefix: "quartier:", tables: fundingReads}, // Router.quartierAbout
+	{prefix: "findq:", tables: []string{"quartiers"}},
+	{prefix: "themes", tables: []string{"themes"}},
 	// Router.lookupCaller: the person (and their organisation) or the
 	// language chosen by a Slack user Relais does not know.
-	{"caller:", []string{"people", "slack_user_settings", "organisations"}},
+	{prefix: "caller:", tables: []string{"people", "slack_user_settings", "organisations"}, rights: true},
 }
 
 // everyTable is the kind of a key that matches no prefix of cacheReads.
@@ -187,6 +191,9 @@ func cached[T any](ctx context.Context, c *Cache, key string, compute func(conte
 	if found && e.version == version {
 		c.mu.Unlock()
 		return e.value.(T), nil
+	}
+	if found && kind < everyTable && cacheReads[kind].rights {
+		found = false // outdated rights: wait for the directory's word
 	}
 	f, running := c.inflight[key]
 	if !running || f.version != version {

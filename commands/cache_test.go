@@ -486,3 +486,20 @@ func TestCacheReadsAreVersioned(t *testing.T) {
 		}
 	}
 }
+
+// Rights are never served outdated: a member removed through another
+// replica no longer reads their Table's coordinators-only notes on this
+// one's very next request after it sees the change.
+func TestRemovedMemberLosesRightsAtOnceOnAnotherReplica(t *testing.T) {
+	st := testdb.WithFixture(t)
+	b := newReplica(st)
+	const secret = "note confidentielle"
+	if got := b.ask("USM", "chercher confidentielle"); !strings.Contains(got, secret) {
+		t.Fatalf("the Table's own member cannot read its coordinators-only note: %q", got)
+	}
+	write(t, st, `UPDATE people SET active = false WHERE slack_user_id = 'USM'`)
+	b.later()
+	if got := b.ask("USM", "chercher confidentielle"); strings.Contains(got, secret) {
+		t.Errorf("a removed member read a coordinators-only note once more: %q", got)
+	}
+}
