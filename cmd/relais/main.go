@@ -67,6 +67,7 @@ func init() {
 		migrateCommand,
 		seedCommand,
 		checkinCommand,
+		peopleCommand,
 		serveCommand,
 		loadgenCommand,
 	}
