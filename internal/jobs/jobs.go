@@ -92,6 +92,8 @@ type Jobs struct {
 	enqueuer        *Enqueuer
 	deliver         *deliverWorker
 	deliveryMetrics *deliveryMetrics
+	// homes republishes App Homes (home.go).
+	homes *homeWorker
 }
 
 // New builds the client on the store's lib/pq pool. River's tables must exist

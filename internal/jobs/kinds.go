@@ -13,6 +13,9 @@ func (j *Jobs) declare(workers *river.Workers) []*river.PeriodicJob {
 	river.AddWorker(workers, &checkinTickWorker{ticker: j.checkins})
 	// Deliveries run in their own queue, worked only with a Sender (New).
 	river.AddWorker(workers, j.deliver)
+	// App Home refreshes run in the delivery queue too: they need the Sender.
+	j.homes = newHomeWorker(j.deliver.sender, j.now, j.logger)
+	river.AddWorker(workers, j.homes)
 
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(PruneEventsEvery),

@@ -99,6 +99,8 @@ type HomeRound struct {
 	Round
 	ScheduleName string `db:"schedule_name"`
 	ScheduleSlug string `db:"schedule_slug"`
+	// TimeZone is the round's IANA zone, "" for the partnership's.
+	TimeZone string `db:"time_zone"`
 }
 
 // CurrentRounds lists the open rounds, latest first, at most limit; when
@@ -109,11 +111,11 @@ func (o ops) CurrentRounds(ctx context.Context, limit int) ([]HomeRound, error) 
 	err := sqlx.SelectContext(ctx, o.q(), &out, `
 		WITH ranked AS (
 			SELECT `+roundColumns+`, s.name AS schedule_name, s.slug AS schedule_slug,
-				bool_or(r.status = 'open') OVER () AS any_open,
+				coalesce(r.time_zone, s.time_zone, '') AS time_zone, bool_or(r.status = 'open') OVER () AS any_open,
 				row_number() OVER (ORDER BY r.opened_at DESC, r.id DESC) AS n
 			FROM checkin_rounds r JOIN checkin_schedules s ON s.id = r.schedule_id)
 		SELECT id, schedule_id, occurrence_key, scheduled_for, period, status, opened_at, closes_at, closed_at,
-			opened_late, opened_early, schedule_name, schedule_slug
+			opened_late, opened_early, schedule_name, schedule_slug, time_zone
 		FROM ranked WHERE (any_open AND status = 'open') OR (NOT any_open AND n = 1)
 		ORDER BY opened_at DESC, id DESC LIMIT $1`, limit)
 	return out, wrap("current rounds", err)
