@@ -102,6 +102,11 @@ func (rt *Router) answerModal(ctx context.Context, r *Request, target store.Answ
 	if err != nil {
 		return nil, err
 	}
+	replies, err := rt.store.ThreadReplies(ctx, target.PromptID)
+	if err != nil {
+		return nil, err
+	}
+	hasReplies := len(replies) > 0
 	note := target.Note
 	if note == nil {
 		note = &store.StoredNote{Visibility: domain.SharedWithPartnership}
@@ -132,15 +137,17 @@ func (rt *Router) answerModal(ctx context.Context, r *Request, target store.Answ
 		}
 		el := slack.NewPlainTextInputBlockElement(nil, inputAction)
 		el.Multiline, el.MaxLength = true, MaxAnswerLength
+		// Replies in the DM thread are not copied here: they follow the
+		// typed answers in the note, and are edited in Slack.
 		el.InitialValue = note.Answers[answerKey(i, q)]
-		if target.Note != nil && len(note.Answers) == 0 && i == 0 {
-			el.InitialValue = truncateRunes(note.Body, MaxAnswerLength) // a note written in the DM thread
-		}
 		hint := ""
-		if i == 0 {
+		if i == 0 && !hasReplies {
 			hint = r.T("checkin.answer.required_hint")
 		}
-		blocks = append(blocks, input(questionBlockID(i), label, hint, el, i > 0))
+		blocks = append(blocks, input(questionBlockID(i), label, hint, el, i > 0 || hasReplies))
+	}
+	if hasReplies {
+		blocks = append(blocks, contextBlock(r.T("thread.modal.replies")))
 	}
 	if len(themes) > 0 {
 		var opts, initial []*slack.OptionBlockObject
@@ -243,7 +250,11 @@ func (rt *Router) submitAnswer(ctx context.Context, sub ViewSubmission) Submissi
 	case err != nil:
 		return rt.answerUnavailable(sub)
 	}
-	in, errs := readAnswer(r, sub, target)
+	replies, err := rt.store.ThreadReplies(ctx, target.PromptID)
+	if err != nil {
+		return rt.answerUnavailable(sub)
+	}
+	in, errs := readAnswer(r, sub, target, len(replies) > 0)
 	if len(errs) > 0 {
 		return SubmissionReply{Errors: errs}
 	}
@@ -277,8 +288,10 @@ func (rt *Router) answerUnavailable(sub ViewSubmission) SubmissionReply {
 }
 
 // readAnswer reads a submitted note against the prompt's own questions:
-// answers to questions the round did not ask are ignored.
-func readAnswer(r *Request, sub ViewSubmission, target store.AnswerTarget) (store.AnswerInput, map[string]string) {
+// answers to questions the round did not ask are ignored. The first answer
+// is required unless the note has replies in the DM thread (hasReplies):
+// they are its text already.
+func readAnswer(r *Request, sub ViewSubmission, target store.AnswerTarget, hasReplies bool) (store.AnswerInput, map[string]string) {
 	in := store.AnswerInput{PromptID: target.PromptID, SlackUserID: sub.Caller.SlackUserID,
 		Answers: map[string]string{}, Visibility: domain.SharedWithPartnership, Language: r.Lang}
 	errs := map[string]string{}
@@ -290,7 +303,7 @@ func readAnswer(r *Request, sub ViewSubmission, target store.AnswerTarget) (stor
 		switch {
 		case utf8.RuneCountInString(text) > MaxAnswerLength:
 			errs[block] = r.T("checkin.answer.too_long", MaxAnswerLength)
-		case text == "" && i == 0:
+		case text == "" && i == 0 && !hasReplies:
 			errs[block] = r.T("checkin.answer.required")
 		case text != "":
 			in.Answers[answerKey(i, q)] = text

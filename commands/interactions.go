@@ -48,7 +48,7 @@ func (rt *Router) interactions() []Interaction {
 		{ActionID: ActionSuiviResume, Run: rt.suiviButton("reprendre")},
 		{ActionID: ActionSuiviRun, Run: rt.suiviButton("lancer")},
 		{ActionID: ActionChoose, Prefix: true, Run: rt.choose},
-	}, rt.checkinButtons()...)
+	}, append(rt.checkinButtons(), rt.threadButtons()...)...)
 }
 
 // views declares every modal Relais opens.
@@ -64,6 +64,7 @@ func (rt *Router) views() []ViewDef {
 func (rt *Router) events() []EventDef {
 	return []EventDef{
 		{Type: "app_home_opened", Run: rt.homeOpened},
+		{Type: "message", Run: rt.dmMessage},
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/pic-montreal/relais/internal/domain"
 )
 
 // Kinds of checkin_pending_replies: a very short reply in a prompt's
@@ -146,7 +148,7 @@ type PendingReply struct {
 // date while it waits, and Relais asks once.
 func (o ops) AddPendingReply(ctx context.Context, actor Actor, recipientID int64, kind, messageTS, body string) (id int64, created bool, err error) {
 	if kind != PendingShort && kind != PendingOutsideThread {
-		return 0, false, fmt.Errorf("pending reply kind %q: invalid", kind)
+		return 0, false, fmt.Errorf("pending reply kind %q: %w", kind, domain.ErrInvalid)
 	}
 	err = o.write(ctx, actor, func(tx *sqlx.Tx) error {
 		var row struct {
@@ -215,4 +217,15 @@ func (o ops) ResolvePendingReply(ctx context.Context, actor Actor, id int64, res
 		return nil
 	})
 	return resolved, err
+}
+
+// LockPrompt locks prompt promptID's row until the caller's transaction
+// ends: a note read, changed and written again in it cannot overwrite a
+// change made meanwhile (a modal saved between the read and the write).
+func (o ops) LockPrompt(ctx context.Context, promptID int64) error {
+	if o.tx == nil {
+		return fmt.Errorf("lock prompt %d outside a transaction", promptID)
+	}
+	_, err := o.tx.ExecContext(ctx, `SELECT 1 FROM checkin_prompts WHERE id = $1 FOR UPDATE`, promptID)
+	return wrap("lock prompt", err)
 }
