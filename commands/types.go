@@ -96,9 +96,12 @@ type Event struct {
 	// Channel and ChannelType ("im", "channel"...) of a message event.
 	Channel     string
 	ChannelType string
-	Text        string
-	TS          string
-	ThreadTS    string
+	// Text, TS, ThreadTS, User and BotID are the message's; for a
+	// message_changed, its new version's, for a message_deleted the deleted
+	// message's (TS its ts, Text empty).
+	Text     string
+	TS       string
+	ThreadTS string
 	// Subtype and BotID mark messages most handlers ignore (edits, bots).
 	Subtype string
 	BotID   string
