@@ -72,6 +72,7 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 	}
 	plugCheckins(checkins, bg, cfg)
 	router := newRouter(st, cfg, logger, registry, checkins, false)
+	plugHomes(checkins, bg, router)
 	handlers := map[string]http.Handler{}
 	var receiver *slackbot.Receiver
 	if cfg.HTTPMode() {

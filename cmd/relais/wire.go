@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -68,6 +70,27 @@ func newCheckins(st *store.Store, cfg config.Config, logger *slog.Logger) *check
 func plugCheckins(svc *checkin.Service, bg *jobs.Jobs, cfg config.Config) {
 	enq := jobs.NewEnqueuer(bg)
 	svc.Enqueuer, svc.Alerter = enq, delivery.NewAlerter(enq, cfg.CoordinationChannel)
+}
+
+// plugHomes keeps the App Homes that show a Table's check-in up to date:
+// storing its note queues, in the note's transaction, the refresh of the
+// Homes of its people and of the coordinators, which bg's jobs render with
+// router and publish.
+func plugHomes(svc *checkin.Service, bg *jobs.Jobs, router *commands.Router) {
+	svc.OnNote = func(ctx context.Context, tx *store.Tx, orgID int64) error {
+		users, err := tx.HomeAudience(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		return bg.RefreshHomesTx(ctx, tx, users)
+	}
+	bg.RenderHomesWith(func(ctx context.Context, user string) (json.RawMessage, error) {
+		view, err := router.HomeView(ctx, user)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(view)
+	})
 }
 
 // renderers write, when they are sent, the messages queued without their
