@@ -83,6 +83,12 @@ psql "$DATABASE_URL" -q -c 'VACUUM (ANALYZE)'
 
 # Slack's Web API is a stand-in that allows 50 chat.postMessage in any second
 # (429 beyond, as Slack does) and counts posts by delivery key.
+# Earlier runs' bench schedules would open, remind and close rounds of their
+# own while this one measures: pause them and close their rounds.
+psql "$DATABASE_URL" -q -c "UPDATE checkin_schedules SET active = false WHERE slug LIKE 'bench-%' AND active" \
+  -c "UPDATE checkin_rounds SET status = 'closed', closed_at = now() WHERE status = 'open'
+      AND schedule_id IN (SELECT id FROM checkin_schedules WHERE slug LIKE 'bench-%')" >/dev/null
+
 log "starting the Slack stand-in on $SINK_ADDR"
 "$RELAIS" loadgen --slack-sink "$SINK_ADDR" --sink-limit 50 >"$OUT/sink.txt" 2>&1 &
 SINK=$!
@@ -145,6 +151,38 @@ wait "$LOAD" || true
 curl -sf "http://$SINK_ADDR/stats" >"$OUT/fanout-sink.json"
 log "fan-out: $(cat "$OUT/fanout-sink.json")"
 
+# Reminders for that round: it is made due for a first reminder now (opened
+# the day before, one reminder one working day later, at 0:00 local time),
+# which serve's next check-in tick (every minute) queues; the deliveries post
+# them under the stand-in's limit. Never on a weekend or a Québec holiday:
+# then none goes out, and the summary says so.
+log "reminders: the fan-out's round made due for its first reminder, for serve's next tick"
+psql "$DATABASE_URL" -q -c "UPDATE checkin_schedules SET reminder_working_days = '{1}' WHERE slug = '$slug'" \
+  -c "UPDATE checkin_rounds r SET opened_at = now() - interval '1 day',
+      scheduled_for = date_trunc('day', now() AT TIME ZONE 'America/Montreal') AT TIME ZONE 'America/Montreal'
+      FROM checkin_schedules s WHERE s.id = r.schedule_id AND s.slug = '$slug' AND r.status = 'open'" >/dev/null
+sink_keys() { curl -sf "http://$SINK_ADDR/stats" | sed -n 's/.*"keys":\([0-9]*\).*/\1/p'; }
+rem_before=$(sink_keys)
+rem_first=""
+rem_last=""
+for _ in $(seq 900); do # the tick comes within a minute; then ~20 s of posts
+  keys=$(sink_keys)
+  if [ -z "$rem_first" ] && [ "$keys" -gt "$rem_before" ]; then rem_first=$(date +%s.%N); fi
+  if [ $((keys - rem_before)) -ge "$expected" ]; then rem_last=$(date +%s.%N); break; fi
+  sleep 0.2
+done
+rem_sent=$(( $(sink_keys) - rem_before ))
+if [ -n "$rem_first" ] && [ -n "$rem_last" ]; then
+  rem_s=$(awk -v a="$rem_first" -v b="$rem_last" 'BEGIN { printf "%.1f", b - a }')
+else
+  rem_s="n/a"
+fi
+curl -sf "http://$SINK_ADDR/stats" >"$OUT/reminders-sink.json"
+psql "$DATABASE_URL" -Atc "SELECT count(*) FILTER (WHERE rm.message_ts IS NOT NULL) || ' of ' || count(*) || ' recorded posted'
+  FROM checkin_reminders rm JOIN checkin_recipients rc ON rc.id = rm.recipient_id JOIN checkin_prompts p ON p.id = rc.prompt_id
+  JOIN checkin_rounds r ON r.id = p.round_id JOIN checkin_schedules s ON s.id = r.schedule_id WHERE s.slug = '$slug'" >"$OUT/reminders-db.txt"
+log "reminders: $rem_sent posted in $rem_s s ($(cat "$OUT/reminders-db.txt"))"
+
 log "ramp: quartier+financement 400/s to 2000/s by 200, $RAMP_STEP each, until p99 passes 100 ms"
 lg --mix quartier,financement --ramp 400:2000:200 --duration "$RAMP_STEP" --limit 100ms --pid "$SERVER" --label ramp | tee "$OUT/ramp.txt" >&2
 
@@ -195,6 +233,8 @@ mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
   row "$OUT/fanout300.txt" fanout300 quartier "p99 <= 20 ms during the fan-out"
   row "$OUT/fanout300.txt" fanout300 financement "p99 <= 20 ms during the fan-out"
   echo "server RSS during the fan-out: max sampled $(mib "$(rss "$OUT/fanout300.txt" max_kb)") (target <= 80 MB)"
+  printf "check-in reminders: %s expected, %s posted (%s), %s s from the first seen to the last (polled every 0.2 s; target <= 22 s for 1,000 at 50/s; none on a weekend or holiday)\n" \
+    "$expected" "$rem_sent" "$(cat "$OUT/reminders-db.txt")" "$rem_s"
   echo
-  echo "details: $OUT/{machine,seed,warmup,qf300,search50,ramp,fanout300,fanout-sink.json,explain}.txt"
+  echo "details: $OUT/{machine,seed,warmup,qf300,search50,ramp,fanout300,fanout-sink.json,reminders-sink.json,reminders-db,explain}.txt"
 } | tee "$OUT/summary.txt"
