@@ -436,3 +436,26 @@ func TestThreadRepliesBesideTheModalAndAfterClosing(t *testing.T) {
 		t.Errorf("late confirmation: %+v", c)
 	}
 }
+
+// A reply in the thread of a reminder DM counts as in the prompt's: it
+// becomes the note, and Relais answers in that thread.
+func TestReplyInAReminderThread(t *testing.T) {
+	f := threadRound(t)
+	const reminderTS = "1700000009.000900"
+	if err := f.st.ExecAsForTest(ctx, "test", `INSERT INTO checkin_reminders (recipient_id, n, delivery_key, due_at,
+		channel_id, message_ts, sent_at) SELECT rc.id, 1, 'reminder:test', now(), $1, $2, now()
+		FROM checkin_recipients rc JOIN people p ON p.id = rc.person_id WHERE p.slack_user_id = 'USM'`,
+		smDM, reminderTS); err != nil {
+		t.Fatal(err)
+	}
+	ev := reply("1700000010.001000", "Nous avons tenu l'assemblée des locataires.")
+	ev.ThreadTS = reminderTS
+	f.send(ev)
+	if body, _, _, ok := f.note(); !ok || body != "Nous avons tenu l'assemblée des locataires." {
+		t.Fatalf("note after a reply in the reminder's thread: %q %v", body, ok)
+	}
+	answers := f.taken(commands.KindThreadReply)
+	if len(answers) != 1 || answers[0].ThreadTS != reminderTS || answers[0].To != smDM {
+		t.Errorf("confirmation %+v, want one in the reminder's thread", answers)
+	}
+}

@@ -24,6 +24,9 @@ CREATE TABLE checkin_reminders (
     CONSTRAINT checkin_reminders_posted CHECK ((channel_id IS NULL) = (message_ts IS NULL))
 );
 
+-- A reply in a reminder's thread is found by its DM.
+CREATE INDEX checkin_reminders_message ON checkin_reminders (channel_id, message_ts);
+
 CREATE TRIGGER checkin_reminders_audit AFTER INSERT OR UPDATE OR DELETE ON checkin_reminders
     FOR EACH ROW EXECUTE FUNCTION audit_row();
 

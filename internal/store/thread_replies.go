@@ -48,12 +48,24 @@ const threadPromptSelect = `
 	JOIN checkin_prompts pr ON pr.id = rc.prompt_id
 	JOIN checkin_rounds r ON r.id = pr.round_id`
 
-// PromptOfThread is the prompt DM whose thread is (channelID, threadTS),
-// when slackUserID is the person it was sent to; otherwise ErrNoPrompt.
+// PromptOfThread is the prompt whose DM, or one of whose reminder DMs, has
+// the thread (channelID, threadTS), when slackUserID is the person it was
+// sent to; otherwise ErrNoPrompt. Its MessageTS is that thread's: Relais
+// answers where the person wrote.
 func (o ops) PromptOfThread(ctx context.Context, channelID, threadTS, slackUserID string) (ThreadPrompt, error) {
 	var p ThreadPrompt
-	err := sqlx.GetContext(ctx, o.q(), &p, threadPromptSelect+`
-		WHERE rc.channel_id = $1 AND rc.message_ts = $2 AND pe.slack_user_id = $3`, channelID, threadTS, slackUserID)
+	err := sqlx.GetContext(ctx, o.q(), &p, `
+		SELECT rc.id AS recipient_id, rc.prompt_id, $1::text AS channel_id, $2::text AS message_ts, r.period,
+			r.status = 'open' AS round_open
+		FROM checkin_recipients rc
+		JOIN people pe ON pe.id = rc.person_id
+		JOIN checkin_prompts pr ON pr.id = rc.prompt_id
+		JOIN checkin_rounds r ON r.id = pr.round_id
+		WHERE pe.slack_user_id = $3 AND rc.id IN (
+			SELECT id FROM checkin_recipients WHERE channel_id = $1 AND message_ts = $2
+			UNION ALL
+			SELECT recipient_id FROM checkin_reminders WHERE channel_id = $1 AND message_ts = $2)`,
+		channelID, threadTS, slackUserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNoPrompt
 	}
