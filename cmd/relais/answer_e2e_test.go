@@ -68,14 +68,20 @@ func runRelaisEnv(t *testing.T, env []string, args ...string) (int, string, stri
 	return runRelais(t, vars, args...)
 }
 
-// promptDM is the message Relais posted in user's DM: their prompt.
+// promptDM is user's prompt: the message Relais posted in their DM under a
+// "prompt:" delivery key.
 func (r *checkinRound) promptDM(user string) slackfake.Message {
 	r.t.Helper()
-	posted := r.slack.Posted(r.slack.DM(user))
-	if len(posted) != 1 {
-		r.t.Fatalf("%d messages in %s's DM, want their prompt", len(posted), user)
+	var prompts []slackfake.Message
+	for _, m := range r.slack.Posted(r.slack.DM(user)) {
+		if strings.HasPrefix(m.Metadata.Value("key"), "prompt:") {
+			prompts = append(prompts, m)
+		}
 	}
-	return posted[0]
+	if len(prompts) != 1 {
+		r.t.Fatalf("%d prompts in %s's DM, want 1", len(prompts), user)
+	}
+	return prompts[0]
 }
 
 // interact posts a signed interaction payload and returns the ack's body.
