@@ -214,7 +214,13 @@ func (rt *Router) scheduleLines(r *Request, s store.Schedule, pauses []schedule.
 	case !s.Active:
 		lines = append(lines, r.T("suivi.next_paused"))
 	default:
-		if next, ok := sched.Next(r.Now, pauses...); ok {
+		var last *schedule.Key
+		if s.LastOccurrence != nil {
+			if k, err := schedule.ParseKey(*s.LastOccurrence); err == nil {
+				last = &k
+			}
+		}
+		if next, ok := sched.NextAfterKey(r.Now, last, pauses...); ok {
 			lines = append(lines, r.T("suivi.next", checkin.DateTime(r.Lang, next.At.In(sched.Location())),
 				monthName(r.Lang, next.Period)))
 		} else {

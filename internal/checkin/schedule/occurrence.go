@@ -136,6 +136,17 @@ func (s *Schedule) Next(after time.Time, pauses ...Pause) (Occurrence, bool) {
 	return next, found
 }
 
+// NextAfterKey is Next, skipping occurrences already handled: those whose key
+// is not after last (nil: none). After a "run now" opened the next
+// occurrence early, the one that follows is next.
+func (s *Schedule) NextAfterKey(after time.Time, last *Key, pauses ...Pause) (Occurrence, bool) {
+	next, ok := s.Next(after, pauses...)
+	for ok && last != nil && next.Key.Compare(*last) <= 0 {
+		next, ok = s.Next(next.At, pauses...)
+	}
+	return next, ok
+}
+
 // Due is what to open at now, given the key of the last occurrence already handled (opened or logged as
 // skipped; nil when the schedule never ran) and how rounds close. Every occurrence after lastKey whose At has
 // passed is considered: the latest, if its round would still be open, is returned (Late when found late); the

@@ -254,6 +254,13 @@ func TestNextForRunNowAndPauses(t *testing.T) {
 	if latest, skipped := s.Due(&o.Key, time.Date(2027, 2, 2, 9, 1, 0, 0, mtl), closing); latest != nil || skipped != nil {
 		t.Errorf("after run now, Due = %v, %v", latest, skipped)
 	}
+	// What follows February's round, opened early, is March's.
+	if after, ok := s.NextAfterKey(time.Date(2027, 1, 20, 15, 0, 0, 0, mtl), &o.Key); !ok || after.Key != key(2027, 3, 2, 9, 0) {
+		t.Errorf("NextAfterKey after run now = %+v", after)
+	}
+	if same, _ := s.NextAfterKey(time.Date(2027, 1, 20, 15, 0, 0, 0, mtl), nil); same.Key != o.Key {
+		t.Errorf("NextAfterKey with nothing handled = %v", same.Key)
+	}
 	summer, _ := NewPause(date(2027, 7, 1), date(2027, 8, 31))
 	if o, _ := s.Next(time.Date(2027, 6, 15, 0, 0, 0, 0, mtl), summer); o.Key != key(2027, 9, 7, 9, 0) {
 		t.Errorf("Next over the summer pause = %v", o.Key)
