@@ -30,6 +30,11 @@ func (s *Service) Answer(ctx context.Context, actor store.Actor, in store.Answer
 // follow it, in the order they were written (NoteBody): a reply never
 // replaces typed text, and typed text never drops a reply.
 func (s *Service) AnswerTx(ctx context.Context, tx *store.Tx, actor store.Actor, in store.AnswerInput) (store.SavedAnswer, error) {
+	// Locked first: a reply committed while this waited would otherwise be
+	// left out of the body written below.
+	if err := tx.LockPromptFor(ctx, in.PromptID, in.SlackUserID); err != nil {
+		return store.SavedAnswer{}, err
+	}
 	replies, err := tx.ThreadReplies(ctx, in.PromptID)
 	if err != nil {
 		return store.SavedAnswer{}, err

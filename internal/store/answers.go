@@ -208,7 +208,9 @@ func (o ops) SaveAnswer(ctx context.Context, actor Actor, in AnswerInput) (Saved
 			FROM checkin_prompts pr JOIN checkin_rounds r ON r.id = pr.round_id
 			JOIN organisations o ON o.id = pr.organisation_id
 			WHERE pr.id = $1
-			ON CONFLICT (prompt_id) DO UPDATE SET author_id = EXCLUDED.author_id, body = EXCLUDED.body,
+			-- The first writer stays the note's author: a colleague who edits it,
+			-- adds a reply or changes its readers does not become it.
+			ON CONFLICT (prompt_id) DO UPDATE SET body = EXCLUDED.body,
 				answers = EXCLUDED.answers, conditions = EXCLUDED.conditions,
 				initiative_id = EXCLUDED.initiative_id, language = EXCLUDED.language,
 				visibility = EXCLUDED.visibility
@@ -222,8 +224,12 @@ func (o ops) SaveAnswer(ctx context.Context, actor Actor, in AnswerInput) (Saved
 		if err := setNoteThemes(ctx, tx, row.ID, in.Themes); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE checkin_prompts SET status = 'answered', answered_by = $2,
-			answered_at = coalesce(answered_at, now()) WHERE id = $1`, in.PromptID, p.personID); err != nil {
+		// "Répondu par" names who wrote the note first, not who edited it
+		// last; a note after "nothing to report" or a skip is a new answer.
+		if _, err := tx.ExecContext(ctx, `UPDATE checkin_prompts SET status = 'answered',
+			answered_by = CASE WHEN status = 'answered' THEN answered_by ELSE $2 END,
+			answered_at = CASE WHEN status = 'answered' THEN answered_at ELSE now() END
+			WHERE id = $1`, in.PromptID, p.personID); err != nil {
 			return wrap("mark prompt answered", err)
 		}
 		out.DMs, err = ops{tx: tx, actor: actor}.TouchPrompts(ctx, actor, []int64{in.PromptID})
@@ -276,20 +282,20 @@ type lockedPrompt struct {
 }
 
 // lockPromptFor locks prompt promptID for a change by slackUserID, after
-// checking, on the rows now locked, that they may make it.
+// checking that they may make it. What the change depends on (a note
+// written, the round still open) is read by a second statement, after the
+// lock: under READ COMMITTED a statement that waited for a lock re-reads
+// only the locked row, and would see a note or a closing committed
+// meanwhile as if it had not happened.
 func lockPromptFor(ctx context.Context, tx *sqlx.Tx, promptID int64, slackUserID string) (lockedPrompt, error) {
 	var row struct {
-		OrgID     int64  `db:"organisation_id"`
-		PersonID  int64  `db:"person_id"`
-		Status    string `db:"status"`
-		RoundOpen bool   `db:"round_open"`
-		HasNote   bool   `db:"has_note"`
+		OrgID    int64  `db:"organisation_id"`
+		PersonID int64  `db:"person_id"`
+		Status   string `db:"status"`
 	}
 	err := sqlx.GetContext(ctx, tx, &row, `
-		SELECT pr.organisation_id, pe.id AS person_id, pr.status::text AS status, r.status = 'open' AS round_open,
-			EXISTS (SELECT 1 FROM progress_notes n WHERE n.prompt_id = pr.id) AS has_note
-		FROM checkin_prompts pr JOIN checkin_rounds r ON r.id = pr.round_id
-		JOIN people pe ON pe.slack_user_id = $2
+		SELECT pr.organisation_id, pe.id AS person_id, pr.status::text AS status
+		FROM checkin_prompts pr JOIN people pe ON pe.slack_user_id = $2
 		WHERE pr.id = $1 AND `+mayAnswer+`
 		FOR UPDATE OF pr`, promptID, slackUserID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -298,7 +304,29 @@ func lockPromptFor(ctx context.Context, tx *sqlx.Tx, promptID int64, slackUserID
 	if err != nil {
 		return lockedPrompt{}, wrap("lock prompt", err)
 	}
-	return lockedPrompt{row.OrgID, row.PersonID, row.Status, row.RoundOpen, row.HasNote}, nil
+	var now struct {
+		RoundOpen bool `db:"round_open"`
+		HasNote   bool `db:"has_note"`
+	}
+	if err := sqlx.GetContext(ctx, tx, &now, `
+		SELECT r.status = 'open' AS round_open,
+			EXISTS (SELECT 1 FROM progress_notes n WHERE n.prompt_id = pr.id) AS has_note
+		FROM checkin_prompts pr JOIN checkin_rounds r ON r.id = pr.round_id WHERE pr.id = $1`, promptID); err != nil {
+		return lockedPrompt{}, wrap("locked prompt", err)
+	}
+	return lockedPrompt{row.OrgID, row.PersonID, row.Status, now.RoundOpen, now.HasNote}, nil
+}
+
+// LockPromptFor locks prompt promptID, in the caller's transaction, for a
+// change by slackUserID, after checking they may make it
+// (ErrNotRespondent): what is read next (the note's thread replies) cannot
+// change before the transaction ends.
+func (o ops) LockPromptFor(ctx context.Context, promptID int64, slackUserID string) error {
+	if o.tx == nil {
+		return fmt.Errorf("lock prompt %d outside a transaction: %w", promptID, domain.ErrInvalid)
+	}
+	_, err := lockPromptFor(ctx, o.tx, promptID, slackUserID)
+	return err
 }
 
 // OutcomeResult is what SetPromptOutcome did.

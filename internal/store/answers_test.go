@@ -155,3 +155,86 @@ func TestRecordRefused(t *testing.T) {
 		t.Errorf("refusal audited as %+v (%v)", row, err)
 	}
 }
+
+// A click on "nothing to report" that waits for the lock of a note being
+// written sees the note once it is committed: it never replaces a note.
+func TestOutcomeWaitingForANoteSeesIt(t *testing.T) {
+	st, prompts, _ := answerFixture(t)
+	sm := prompts[1]
+	written, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- st.InTx(ctx, "slack:USM", func(tx *store.Tx) error {
+			if _, err := tx.SaveAnswer(ctx, "slack:USM", store.AnswerInput{PromptID: sm, SlackUserID: "USM",
+				Body: "Une note.", Visibility: domain.SharedWithPartnership, Language: domain.French}); err != nil {
+				return err
+			}
+			close(written)
+			<-release
+			return nil
+		})
+	}()
+	<-written
+	outcome := make(chan error, 1)
+	go func() {
+		_, err := st.SetPromptOutcome(ctx, "slack:USM", sm, "USM", store.PromptNothingToReport)
+		outcome <- err
+	}()
+	waitForLockWait(t, st)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-outcome; !errors.Is(err, store.ErrAlreadyAnswered) {
+		t.Errorf("outcome after a note committed meanwhile: %v, want ErrAlreadyAnswered", err)
+	}
+	var status string
+	if err := st.DB().Get(&status, `SELECT status::text FROM checkin_prompts WHERE id = $1`, sm); err != nil || status != "answered" {
+		t.Errorf("prompt status %q (%v)", status, err)
+	}
+}
+
+// The first writer stays the note's author and "answered by": a colleague
+// who edits the note does not become them.
+func TestColleagueEditKeepsTheAuthor(t *testing.T) {
+	st, prompts, _ := answerFixture(t)
+	if err := st.ExecAsForTest(ctx, "test", `INSERT INTO people (id, slack_user_id, display_name, organisation_id, role,
+		answers_checkins) VALUES (20, 'USM2', 'Collègue', 1, 'table_member', true)`); err != nil {
+		t.Fatal(err)
+	}
+	in := store.AnswerInput{PromptID: prompts[1], SlackUserID: "USM", Body: "Première version.",
+		Visibility: domain.SharedWithPartnership, Language: domain.French}
+	if _, err := st.SaveAnswer(ctx, "slack:USM", in); err != nil {
+		t.Fatal(err)
+	}
+	in.SlackUserID, in.Body, in.Visibility = "USM2", "Version de la collègue.", domain.CoordinatorsOnly
+	if _, err := st.SaveAnswer(ctx, "slack:USM2", in); err != nil {
+		t.Fatal(err)
+	}
+	target, err := st.AnswerTarget(ctx, prompts[1], "USM2")
+	if err != nil || target.AnsweredBy != "Membre Saint-Michel" || target.Note.AuthorName != "Membre Saint-Michel" ||
+		target.Note.Body != "Version de la collègue." {
+		t.Errorf("after a colleague's edit: answered by %q, author %q, body %q (%v)", target.AnsweredBy,
+			target.Note.AuthorName, target.Note.Body, err)
+	}
+}
+
+// waitForLockWait waits until a session of st's database waits for a lock.
+func waitForLockWait(t *testing.T, st *store.Store) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := st.DB().Get(&waiting, `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE NOT l.granted AND a.datname = current_database()`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("nobody ever waited for the lock")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
