@@ -40,15 +40,16 @@ type StateInput struct {
 	AnsweredBy string
 	ByReader   bool
 	Note       *store.StoredNote
+	// Shared: the message is in the Table's channel, which people outside
+	// the note's readers may see: it says who answered, never what.
+	Shared bool
+	// ReaderGone: its reader left the Table since; it says no more.
+	ReaderGone bool
 }
 
 // StateMessage is a prompt DM as it must read now. While the prompt waits
 // and its round is open, it is the prompt itself (PromptMessage).
 func StateMessage(in StateInput) (string, []slack.Block) {
-	waiting := in.Status == store.PromptPending || in.Status == store.PromptSent
-	if in.RoundOpen && waiting && in.Note == nil {
-		return PromptMessage(in.PromptInput)
-	}
 	lang := in.Lang
 	if lang != domain.English {
 		lang = domain.French
@@ -56,12 +57,23 @@ func StateMessage(in StateInput) (string, []slack.Block) {
 	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
 	month := i18n.Month(lang, in.Period.Year, int(in.Period.Month))
 	table := blockkit.Escape(in.TableName)
+	if in.ReaderGone {
+		text := t("checkin.state.reader_gone", table, month)
+		return text, []slack.Block{blockkit.Header(t("checkin.prompt.header", month)), blockkit.Section(text)}
+	}
+	waiting := in.Status == store.PromptPending || in.Status == store.PromptSent
+	if in.RoundOpen && waiting && in.Note == nil {
+		return PromptMessage(in.PromptInput)
+	}
 	who := blockkit.Escape(in.AnsweredBy)
 	id := strconv.FormatInt(in.PromptID, 10)
 	blocks := []slack.Block{blockkit.Header(t("checkin.prompt.header", month))}
 	var text string
 	var buttons []slack.BlockElement
 	switch {
+	case in.Note != nil && in.Shared:
+		text = t("checkin.state.answered_by", who, table, month)
+		blocks = append(blocks, blockkit.Section(text))
 	case in.Note != nil:
 		if in.ByReader {
 			text = t("checkin.state.received", table, month)
@@ -157,7 +169,7 @@ func PromptStateRenderer(ctx context.Context, st *store.Store, recipientID int64
 			Period: schedule.DateOf(p.Period), Questions: p.Questions, ClosesAt: p.ClosesAt.In(loc),
 			ScheduledFor: p.ScheduledFor.In(loc), Late: p.OpenedLate, PromptID: p.PromptID},
 		Status: p.Status, RoundOpen: p.RoundOpen, AnsweredBy: p.AnsweredBy, ByReader: p.AnsweredByRecipient,
-		Note: p.Note,
+		Note: p.Note, Shared: p.InChannel, ReaderGone: p.ReaderGone,
 	})
 	raw, err := json.Marshal(blocks)
 	if err != nil {

@@ -50,6 +50,13 @@ func TestStateMessage(t *testing.T) {
 				[]string{"Sam"}, []string{checkin.ActionAnswer}, nil},
 			{"skipped", checkin.StateInput{Status: store.PromptSkipped, RoundOpen: true, AnsweredBy: "Sam"},
 				[]string{"Sam"}, []string{checkin.ActionAnswer}, nil},
+			{"answered, in the Table's channel", checkin.StateInput{Status: store.PromptAnswered, RoundOpen: true,
+				AnsweredBy: "Sam", ByReader: true, Note: note, Shared: true}, []string{"Sam"}, nil,
+				[]string{"Ça avance", "Une très longue", "Merci, reçu", "Thank you, received"}},
+			{"its reader left the Table", checkin.StateInput{Status: store.PromptAnswered, RoundOpen: true, AnsweredBy: "Sam",
+				Note: note, ReaderGone: true}, nil, nil, []string{"Ça avance", "Sam"}},
+			{"waiting, its reader left the Table", checkin.StateInput{Status: store.PromptSent, RoundOpen: true,
+				ReaderGone: true}, nil, nil, nil},
 			{"closed unanswered", checkin.StateInput{Status: store.PromptExpired}, nil, nil, nil},
 			{"closed answered", checkin.StateInput{Status: store.PromptAnswered, AnsweredBy: "Sam", Note: note}, nil, nil, nil},
 		} {

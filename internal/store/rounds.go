@@ -398,6 +398,12 @@ type PromptState struct {
 	AnsweredBy string `db:"answered_by"`
 	// AnsweredByRecipient: the DM's own reader answered.
 	AnsweredByRecipient bool `db:"answered_by_recipient"`
+	// InChannel: the prompt went to the Table's channel (its DM was
+	// refused), where everyone in the channel sees it.
+	InChannel bool `db:"in_channel"`
+	// ReaderGone: the person it was sent to is no longer active at that
+	// Table; their DM must show neither the note nor the buttons.
+	ReaderGone bool `db:"reader_gone"`
 	// Note is the Table's note, nil when none is written.
 	Note *StoredNote `db:"-"`
 }
@@ -409,7 +415,9 @@ func (o ops) PromptState(ctx context.Context, recipientID int64) (PromptState, e
 	err := o.snapshot(ctx, func(q queryer) error {
 		err := sqlx.GetContext(ctx, q, &p, recipientPromptSelect+`, pr.status::text AS status,
 				r.status = 'open' AS round_open, coalesce(ab.display_name, '') AS answered_by,
-				coalesce(pr.answered_by = rc.person_id, false) AS answered_by_recipient`+
+				coalesce(pr.answered_by = rc.person_id, false) AS answered_by_recipient,
+				rc.state = 'fallback' AS in_channel,
+				NOT (pe.active AND pe.organisation_id = pr.organisation_id) AS reader_gone`+
 			recipientPromptFrom+` LEFT JOIN people ab ON ab.id = pr.answered_by
 			WHERE rc.id = $1`, recipientID)
 		if err != nil {
