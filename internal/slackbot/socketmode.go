@@ -25,7 +25,10 @@ const (
 // failed only when the report does not race the connection's teardown, so an
 // ack handed over just before the end may be lost without a word. Slack acts
 // on the first ack of an envelope and ignores the others; one older than its
-// 3-second deadline is useless, hence the window.
+// 3-second deadline is useless, hence the window. The resend goes over
+// another of the app's connections: an ack names its envelope, and slack-go
+// itself resends a failed ack over whichever connection replaces the one
+// that failed.
 const ackResendWindow = 3 * time.Second
 
 // socketConnections is how many Socket Mode connections Relais keeps open.
