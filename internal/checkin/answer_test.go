@@ -56,7 +56,7 @@ func TestModalAnswerWaitingForAThreadReplyKeepsIt(t *testing.T) {
 			Visibility: domain.SharedWithPartnership, Language: domain.French})
 		answered <- err
 	}()
-	waitForLock(t, st)
+	testdb.WaitForLockWait(t, st)
 	close(release)
 	if err := <-replyDone; err != nil {
 		t.Fatal(err)
@@ -68,25 +68,5 @@ func TestModalAnswerWaitingForAThreadReplyKeepsIt(t *testing.T) {
 	if err := st.DB().Get(&body, `SELECT body FROM progress_notes WHERE prompt_id = $1`, rc.Prompt); err != nil ||
 		!strings.Contains(body, "Tapé dans le formulaire.") || !strings.Contains(body, "Une réponse dans le fil.") {
 		t.Errorf("note body %q (%v), want the typed text and the reply", body, err)
-	}
-}
-
-// waitForLock waits until a session of st's database waits for a lock.
-func waitForLock(t *testing.T, st *store.Store) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var waiting int
-		if err := st.DB().Get(&waiting, `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			WHERE NOT l.granted AND a.datname = current_database()`); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("nobody ever waited for the lock")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -48,14 +48,8 @@ type PromptInput struct {
 // their language: its plain text (always set) and its blocks, within
 // Block Kit's limits.
 func PromptMessage(in PromptInput) (string, []slack.Block) {
-	lang := in.Lang
-	if lang != domain.English {
-		lang = domain.French
-	}
-	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
-	month := i18n.Month(lang, in.Period.Year, int(in.Period.Month))
+	lang, t, month, table := in.words()
 	deadline := DateTime(lang, in.ClosesAt)
-	table := blockkit.Escape(in.TableName)
 
 	blocks := []slack.Block{
 		blockkit.Header(t("checkin.prompt.header", month)),
@@ -87,6 +81,18 @@ func PromptMessage(in PromptInput) (string, []slack.Block) {
 	)
 	text := t("checkin.prompt.text", month, blockkit.Escape(in.TableName), deadline)
 	return text, blocks
+}
+
+// words are what every message about a prompt starts from: its language
+// (French unless English), the sentences in it, the month asked about and
+// the Table's name, escaped.
+func (in PromptInput) words() (lang domain.Language, t func(string, ...any) string, month, table string) {
+	lang = in.Lang
+	if lang != domain.English {
+		lang = domain.French
+	}
+	t = func(key string, args ...any) string { return i18n.T(lang, key, args...) }
+	return lang, t, i18n.Month(lang, in.Period.Year, int(in.Period.Month)), blockkit.Escape(in.TableName)
 }
 
 func primary(b *slack.ButtonBlockElement) *slack.ButtonBlockElement {

@@ -13,7 +13,6 @@ import (
 	"github.com/pic-montreal/relais/internal/blockkit"
 	"github.com/pic-montreal/relais/internal/checkin/schedule"
 	"github.com/pic-montreal/relais/internal/domain"
-	"github.com/pic-montreal/relais/internal/i18n"
 	"github.com/pic-montreal/relais/internal/store"
 )
 
@@ -50,13 +49,7 @@ type StateInput struct {
 // StateMessage is a prompt DM as it must read now. While the prompt waits
 // and its round is open, it is the prompt itself (PromptMessage).
 func StateMessage(in StateInput) (string, []slack.Block) {
-	lang := in.Lang
-	if lang != domain.English {
-		lang = domain.French
-	}
-	t := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
-	month := i18n.Month(lang, in.Period.Year, int(in.Period.Month))
-	table := blockkit.Escape(in.TableName)
+	lang, t, month, table := in.words()
 	if in.ReaderGone {
 		text := t("checkin.state.reader_gone", table, month)
 		return text, []slack.Block{blockkit.Header(t("checkin.prompt.header", month)), blockkit.Section(text)}
