@@ -218,3 +218,33 @@ func TestColleagueEditKeepsTheAuthor(t *testing.T) {
 			target.Note.AuthorName, target.Note.Body, err)
 	}
 }
+
+// A prompt DM's state says when the prompt went to the Table's channel, and
+// when its reader is no longer at the Table: what it may show depends on it.
+func TestPromptStateKnowsWhoSeesTheMessage(t *testing.T) {
+	st, _, _ := answerFixture(t)
+	ids := map[string]int64{}
+	for _, user := range []string{"USM", "UCDN"} {
+		var id int64
+		if err := st.DB().Get(&id, `SELECT rc.id FROM checkin_recipients rc JOIN people p ON p.id = rc.person_id
+			WHERE p.slack_user_id = $1`, user); err != nil {
+			t.Fatal(err)
+		}
+		ids[user] = id
+	}
+	if err := st.ExecAsForTest(ctx, "test", `UPDATE checkin_recipients SET state = 'fallback', channel_id = 'C0SM',
+		message_ts = '1.1' WHERE id = $1`, ids["USM"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ExecAsForTest(ctx, "test", `UPDATE people SET organisation_id = 3 WHERE slack_user_id = 'UCDN'`); err != nil {
+		t.Fatal(err)
+	}
+	sm, err := st.PromptState(ctx, ids["USM"])
+	if err != nil || !sm.InChannel || sm.ReaderGone {
+		t.Errorf("Saint-Michel's prompt in its channel: %+v %v", sm, err)
+	}
+	cdn, err := st.PromptState(ctx, ids["UCDN"])
+	if err != nil || cdn.InChannel || !cdn.ReaderGone {
+		t.Errorf("CDN's prompt, its reader moved to Verdun: %+v %v", cdn, err)
+	}
+}
