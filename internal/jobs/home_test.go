@@ -3,13 +3,16 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/pic-montreal/relais/internal/slackbot"
 	"github.com/pic-montreal/relais/internal/store"
 )
 
@@ -56,15 +59,93 @@ func (e *deliveryEnv) publishes(user string, status int) int {
 	return n
 }
 
-// A refresh answered 429 waits Retry-After and publishes the Home then.
+// homeClock is a settable clock for the refresh windows: a test moves it
+// rather than wait for real time.
+type homeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *homeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *homeClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+
+// rateLimitedAt wraps a Sender and records, on the real clock River snoozes
+// by, when a publish came back rate limited.
+type rateLimitedAt struct {
+	*slackbot.Sender
+	mu sync.Mutex
+	at []time.Time
+}
+
+func (s *rateLimitedAt) PublishHome(ctx context.Context, user string, view json.RawMessage) error {
+	err := s.Sender.PublishHome(ctx, user, view)
+	var limited *slackbot.RateLimitedError
+	if errors.As(err, &limited) {
+		s.mu.Lock()
+		s.at = append(s.at, time.Now())
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *rateLimitedAt) times() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.at)
+}
+
+// refreshJob is a refresh_home row as River keeps it.
+type refreshJob struct {
+	ID          int64     `db:"id"`
+	User        string    `db:"user"`
+	ScheduledAt time.Time `db:"scheduled_at"`
+	Snoozes     int       `db:"snoozes"`
+}
+
+func (e *deliveryEnv) refreshJobs() []refreshJob {
+	e.t.Helper()
+	var out []refreshJob
+	if err := e.st.DB().Select(&out, `SELECT id, args->>'user' AS user, scheduled_at,
+			coalesce((metadata->>'snoozes')::int, 0) AS snoozes
+		FROM river_job WHERE kind = 'refresh_home' ORDER BY id`); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// A refresh answered 429 is snoozed for Retry-After (Slack's fake says 1 s),
+// then publishes the Home. The test reads the snoozed job's scheduled_at,
+// then makes it due at once instead of waiting for the real second.
 func TestRefreshHomeWaitsOutARateLimit(t *testing.T) {
 	e := newDeliveryEnv(t)
-	j, _ := e.process(e.st, e.unpaced(), nil)
+	sender := &rateLimitedAt{Sender: e.unpaced()}
+	j, _ := e.process(e.st, sender, nil)
 	h := &homeRenders{n: map[string]int{}}
 	j.RenderHomesWith(h.render)
-	j.homes.window = time.Second
 	e.fake.FailNext("views.publish", 1, http.StatusTooManyRequests)
 	e.refreshHomes(j, "U0001")
+	var snoozed refreshJob
+	eventually(t, "the refresh snoozed", func() bool {
+		jobs := e.refreshJobs()
+		if len(jobs) == 1 && jobs[0].Snoozes == 1 {
+			snoozed = jobs[0]
+			return true
+		}
+		return false
+	})
+	limited := sender.times()
+	if len(limited) != 1 {
+		t.Fatalf("%d publishes came back rate limited, want 1", len(limited))
+	}
+	// River snoozes from its own clock, just after the 429 came back.
+	if wait := snoozed.ScheduledAt.Sub(limited[0]); wait < time.Second || wait > time.Second+30*time.Second {
+		t.Errorf("snoozed until %s after the 429, want its Retry-After (1s)", wait)
+	}
+	if _, err := e.st.DB().Exec(`UPDATE river_job SET scheduled_at = now()
+		WHERE id = $1 AND state IN ('available', 'scheduled')`, snoozed.ID); err != nil {
+		t.Fatal(err)
+	}
 	e.homesSettled()
 	if got := e.publishes("U0001", http.StatusTooManyRequests); got != 1 {
 		t.Errorf("%d publishes answered 429, want 1", got)
@@ -72,44 +153,64 @@ func TestRefreshHomeWaitsOutARateLimit(t *testing.T) {
 	if got := e.publishes("U0001", http.StatusOK); got != 1 {
 		t.Errorf("%d publishes went through, want 1", got)
 	}
-	calls := e.fake.Calls("views.publish")
-	if len(calls) == 2 && calls[1].Time.Sub(calls[0].Time) < 900*time.Millisecond {
-		t.Errorf("published again %s after the 429, before its Retry-After", calls[1].Time.Sub(calls[0].Time))
-	}
 	home, ok := e.fake.HomeOf("U0001")
 	if !ok || !strings.Contains(home.Shows(), "Home of U0001, render 2") {
 		t.Errorf("published home: %v %s", ok, home.Shows())
 	}
 }
 
-// A burst of notes within a window publishes each Home once, showing what
-// is true at the window's end; a note after it publishes again.
+// A burst of notes within a window queues one refresh per user, due at the
+// window's end, and so publishes each Home once, showing what is true when
+// it runs; a note in the next window queues and publishes again. The
+// window is driven by the injected clock: the notes are queued by a
+// process that does not work the delivery queue, and a second process
+// publishes them.
 func TestRefreshHomeOncePerUserAndWindow(t *testing.T) {
 	e := newDeliveryEnv(t)
-	j, _ := e.process(e.st, e.unpaced(), nil)
+	const window = 3 * time.Second
+	clock := &homeClock{}
+	// Just after a window starts; every time set below is in the past of
+	// the real clock, so a queued refresh is due as soon as it is worked.
+	start := fakeEpoch.Truncate(window).Add(10 * time.Millisecond)
+	end := start.Truncate(window).Add(window)
+	clock.Set(start)
+	queuer, err := New(e.st, Config{Logger: quietLogger(), Now: clock.Now}) // no Sender: queues only
+	if err != nil {
+		t.Fatal(err)
+	}
+	queuer.homes.window = window
+	for i := range 5 {
+		e.refreshHomes(queuer, "U0001", "U0002")
+		clock.Set(start.Add(time.Duration(i) * window / 5)) // on through the window
+	}
+	clock.Set(end.Add(-time.Nanosecond)) // the window's last instant
+	e.refreshHomes(queuer, "U0001")
+	jobs := e.refreshJobs()
+	if len(jobs) != 2 {
+		t.Fatalf("%d refresh jobs queued for a burst, want one per user: %+v", len(jobs), jobs)
+	}
+	for _, job := range jobs {
+		if !job.ScheduledAt.Equal(end) {
+			t.Errorf("%s's refresh due at %s, want the window's end %s", job.User, job.ScheduledAt, end)
+		}
+	}
+
+	j, _ := e.process(e.st, e.unpaced(), func(c *Config) { c.Now = clock.Now })
 	h := &homeRenders{n: map[string]int{}}
 	j.RenderHomesWith(h.render)
-	const window = 2 * time.Second
 	j.homes.window = window
-	// Start at the beginning of a window, so the burst cannot straddle two.
-	now := j.now()
-	time.Sleep(now.Truncate(window).Add(window + 50*time.Millisecond).Sub(now))
-	for range 5 {
-		e.refreshHomes(j, "U0001", "U0002")
-	}
-	e.refreshHomes(j, "U0001")
-	var queued int
-	if err := e.st.DB().Get(&queued, `SELECT count(*) FROM river_job WHERE kind = 'refresh_home'`); err != nil || queued != 2 {
-		t.Errorf("%d refresh jobs queued for a burst, want one per user (%v)", queued, err)
-	}
 	e.homesSettled()
 	for _, u := range []string{"U0001", "U0002"} {
 		if got := e.publishes(u, http.StatusOK); got != 1 {
 			t.Errorf("%s's Home published %d times for a burst, want once", u, got)
 		}
 	}
-	// The next note, once the window is over, publishes again.
+	// The window's end starts the next one: a note then publishes again.
+	clock.Set(end)
 	e.refreshHomes(j, "U0001")
+	if jobs := e.refreshJobs(); len(jobs) != 3 || !jobs[2].ScheduledAt.Equal(end.Add(window)) {
+		t.Errorf("refresh jobs %+v, want a third, due at %s", jobs, end.Add(window))
+	}
 	e.homesSettled()
 	if got := e.publishes("U0001", http.StatusOK); got != 2 {
 		t.Errorf("U0001's Home published %d times after a second note, want 2", got)
