@@ -24,10 +24,12 @@ import (
 // replies its respondents wrote in their prompt DMs' threads, in the order
 // they were written (checkin.NoteBody). A reply adds to the note and never
 // replaces typed text; editing a reply in Slack rewrites that reply;
-// deleting it takes it out of the note, the rest staying, unless it was the
-// note's only text (a note is never emptied: Relais keeps it and says so).
-// After the round closed, a first reply is kept, marked late; any other
-// change is refused and Relais says so in the thread.
+// deleting it takes it out of the note, the rest staying; when it was the
+// note's only text, the note is deleted and the check-in is unanswered
+// again (someone who deletes a message that named a resident gets the text
+// out of the note). After the round closed, a first reply is kept, marked
+// late; any other change, a deletion too, is refused and Relais says so in
+// the thread. Files are not kept: Relais says so.
 
 // Action ids of the buttons Relais puts in a prompt's DM thread. Their
 // values are hints (a prompt id, a pending reply id): the right is checked
@@ -121,12 +123,15 @@ func (d *threadDM) handle(ctx context.Context) error {
 		return err
 	}
 	body := d.body()
-	if body == "" {
+	if body == "" && !d.withFiles() {
 		return nil
 	}
-	target, ok, err := d.target(ctx, p)
+	target, ok, err := d.target(ctx, p, "thread.closed")
 	if !ok || err != nil {
 		return err
+	}
+	if body == "" {
+		return d.post(ctx, p, "files", textReply(d.r.T("thread.files.only")))
 	}
 	if utf8.RuneCountInString(body) < MinThreadNote {
 		return d.ask(ctx, p, target, store.PendingShort, body)
@@ -149,11 +154,30 @@ func (d *threadDM) body() string {
 	return strings.TrimSpace(checkin.DecodeSlackMarkup(d.ev.Text))
 }
 
+// withFiles is a new message that carries files, which a note does not
+// keep (an edit's files were spoken of when it was new).
+func (d *threadDM) withFiles() bool {
+	return (d.ev.Files > 0 || d.ev.Subtype == "file_share") &&
+		d.ev.Subtype != "message_changed" && d.ev.Subtype != "message_deleted"
+}
+
+// filesNote adds to msg that the message's files are not in the note.
+func (d *threadDM) filesNote(msg Reply) Reply {
+	if !d.withFiles() {
+		return msg
+	}
+	note := d.r.T("thread.files.dropped")
+	msg.Text += "\n" + note
+	msg.Blocks = append(msg.Blocks, contextBlock(note))
+	return msg
+}
+
 // target reads the prompt as the person may answer it, with its row locked
 // (a modal saved meanwhile is not overwritten with what was read before
 // it). ok is false when nothing may change: they are no longer one of its
-// respondents, or the round closed on a written note (said in the thread).
-func (d *threadDM) target(ctx context.Context, p store.ThreadPrompt) (store.AnswerTarget, bool, error) {
+// respondents, or the round closed on a written note (said in the thread,
+// with closedKey).
+func (d *threadDM) target(ctx context.Context, p store.ThreadPrompt, closedKey string) (store.AnswerTarget, bool, error) {
 	if err := d.tx.LockPrompt(ctx, p.PromptID); err != nil {
 		return store.AnswerTarget{}, false, err
 	}
@@ -165,7 +189,7 @@ func (d *threadDM) target(ctx context.Context, p store.ThreadPrompt) (store.Answ
 	case err != nil:
 		return target, false, err
 	case !target.RoundOpen && target.Note != nil:
-		return target, false, d.post(ctx, p, "closed", textReply(d.r.T("thread.closed")))
+		return target, false, d.post(ctx, p, "closed", textReply(d.r.T(closedKey)))
 	}
 	return target, true, nil
 }
@@ -176,7 +200,7 @@ func (d *threadDM) edited(ctx context.Context, p store.ThreadPrompt) error {
 	if body == "" {
 		return d.deleted(ctx)
 	}
-	target, ok, err := d.target(ctx, p)
+	target, ok, err := d.target(ctx, p, "thread.closed")
 	if !ok || err != nil {
 		return err
 	}
@@ -187,8 +211,10 @@ func (d *threadDM) edited(ctx context.Context, p store.ThreadPrompt) error {
 	return d.saveAndConfirm(ctx, p, target, "thread.updated")
 }
 
-// deleted takes a deleted reply out of the note, keeping the rest; a
-// question about a deleted message is dropped.
+// deleted takes a deleted reply out of the note, keeping the rest, or
+// deletes the note when the reply was all of it; a question about a
+// deleted message is dropped. After the round closed the note stays as it
+// is: the person is told to write to the coordination team.
 func (d *threadDM) deleted(ctx context.Context) error {
 	p, err := d.tx.PromptOfReply(ctx, d.ev.Channel, d.ev.TS, d.ev.User)
 	if errors.Is(err, store.ErrNoPrompt) {
@@ -197,9 +223,12 @@ func (d *threadDM) deleted(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	target, ok, err := d.target(ctx, p)
+	target, ok, err := d.target(ctx, p, "thread.deleted_closed")
 	if !ok || err != nil {
 		return err
+	}
+	if !target.RoundOpen {
+		return d.post(ctx, p, "closed", textReply(d.r.T("thread.deleted_closed")))
 	}
 	replies, err := d.tx.ThreadReplies(ctx, p.PromptID)
 	if err != nil {
@@ -210,12 +239,35 @@ func (d *threadDM) deleted(ctx context.Context) error {
 		typed = checkin.TypedBody(target.Questions, target.Note.Answers)
 	}
 	if strings.TrimSpace(typed) == "" && len(replies) <= 1 {
-		return d.post(ctx, p, "kept", textReply(d.r.T("thread.deleted_kept")))
+		dms, err := d.tx.WithdrawThreadNote(ctx, d.actor, p.RecipientID, d.ev.TS)
+		switch {
+		case err == nil:
+			return d.withdrawn(ctx, p, target, dms)
+		case !errors.Is(err, store.ErrNoteNotEmpty): // else written meanwhile: remove the reply only
+			return err
+		}
 	}
 	if _, err := d.tx.DeleteThreadReply(ctx, d.actor, p.RecipientID, d.ev.TS); err != nil {
 		return err
 	}
 	return d.saveAndConfirm(ctx, p, target, "thread.removed")
+}
+
+// withdrawn follows a note deleted with its only reply: the prompt's DMs
+// and the Table's App Homes stop showing it, and the thread says so.
+func (d *threadDM) withdrawn(ctx context.Context, p store.ThreadPrompt, target store.AnswerTarget, dms []store.PromptDM) error {
+	if len(dms) > 0 {
+		if err := d.svc.Enqueuer.EnqueueTx(ctx, d.tx, checkin.PromptUpdates(dms)...); err != nil {
+			return fmt.Errorf("enqueue prompt updates: %w", err)
+		}
+	}
+	if d.svc.OnNote != nil {
+		if err := d.svc.OnNote(ctx, d.tx, target.OrganisationID); err != nil {
+			return err
+		}
+	}
+	month := i18n.Month(d.r.Lang, target.Period.Year(), int(target.Period.Month()))
+	return d.post(ctx, p, "withdrawn", textReply(d.r.T("thread.withdrawn", esc(target.TableName), month)))
 }
 
 // dropPending settles, as dismissed, the question about a deleted message.
@@ -260,7 +312,7 @@ func (d *threadDM) outsideThread(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	target, ok, err := d.target(ctx, p)
+	target, ok, err := d.target(ctx, p, "thread.closed")
 	if !ok || err != nil {
 		return err
 	}
@@ -290,7 +342,7 @@ func (d *threadDM) ask(ctx context.Context, p store.ThreadPrompt, target store.A
 	blocks = append(blocks, blockkit.Actions(fmt.Sprintf("checkin_pending:%d", id),
 		primaryButton(blockkit.Button(ActionPendingSave, d.r.T("thread.button.save"), value)),
 		blockkit.Button(ActionPendingDismiss, d.r.T("thread.button.dismiss"), value)))
-	msg := fit(d.r, Reply{Text: text, Blocks: blocks})
+	msg := fit(d.r, d.filesNote(Reply{Text: text, Blocks: blocks}))
 	if kind == store.PendingShort {
 		return d.post(ctx, p, fmt.Sprintf("ask:%d", id), msg)
 	}
@@ -305,7 +357,7 @@ func (d *threadDM) saveAndConfirm(ctx context.Context, p store.ThreadPrompt, tar
 	if err != nil {
 		return err
 	}
-	return d.post(ctx, p, "note", confirmation(d.r, key, target, vis, saved.Late))
+	return d.post(ctx, p, "note", d.filesNote(confirmation(d.r, key, target, vis, saved.Late)))
 }
 
 // post answers in the prompt's thread; the key is unique per message, per

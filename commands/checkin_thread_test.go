@@ -216,14 +216,50 @@ func TestThreadRepliesFormTheNote(t *testing.T) {
 	if body, _, _, _ := f.note(); body != "Nous avons ouvert la cuisine collective." {
 		t.Fatalf("note after a deletion: %q", body)
 	}
-	// The last one deleted: the note keeps it, and says so.
+	f.taken(checkin.KindPromptUpdate)
+	var revision int
+	if err := f.st.DB().Get(&revision, `SELECT revision FROM checkin_prompts WHERE id = $1::bigint`, f.prompt); err != nil {
+		t.Fatal(err)
+	}
+	// The last one deleted (it named a resident, say): the note goes with
+	// it, audited, and the check-in is unanswered again, its DMs updated.
 	del.TS = "1700000002.000100"
 	f.send(del)
-	if body, _, _, _ := f.note(); body != "Nous avons ouvert la cuisine collective." {
-		t.Fatalf("note emptied by a deletion: %q", body)
+	if body, _, _, ok := f.note(); ok {
+		t.Fatalf("the deleted reply is still the note: %q", body)
 	}
-	if c := f.taken(commands.KindThreadReply); len(c) != 2 || !strings.Contains(c[1].Text, "the note's whole text") {
+	var prompt struct {
+		Status     string     `db:"status"`
+		Revision   int        `db:"revision"`
+		AnsweredBy *int64     `db:"answered_by"`
+		AnsweredAt *time.Time `db:"answered_at"`
+	}
+	if err := f.st.DB().Get(&prompt, `SELECT status::text AS status, revision, answered_by, answered_at
+		FROM checkin_prompts WHERE id = $1::bigint`, f.prompt); err != nil {
+		t.Fatal(err)
+	}
+	if prompt.Status != "sent" || prompt.AnsweredBy != nil || prompt.AnsweredAt != nil || prompt.Revision != revision+1 {
+		t.Errorf("prompt after its note was withdrawn: %+v (revision was %d)", prompt, revision)
+	}
+	if n := f.count(`SELECT count(*) FROM audit_log WHERE entity = 'progress_notes' AND action = 'delete'
+		AND actor = 'slack:USM'`); n != 1 {
+		t.Errorf("%d note deletions audited, want 1", n)
+	}
+	if n := f.count(`SELECT count(*) FROM checkin_thread_replies`); n != 0 {
+		t.Errorf("%d replies left", n)
+	}
+	if u := f.taken(checkin.KindPromptUpdate); len(u) != 1 || u[0].To != smDM || u[0].UpdateTS != smPromptTS ||
+		!strings.HasSuffix(u[0].Key, fmt.Sprintf(":%d", revision+1)) {
+		t.Errorf("prompt DM updates after the withdrawal: %+v", u)
+	}
+	if c := f.taken(commands.KindThreadReply); len(c) != 2 || !strings.Contains(c[1].Text, "the note is deleted") ||
+		c[1].ThreadTS != smPromptTS {
 		t.Errorf("deletion answers: %+v", c)
+	}
+	// The Table may answer again: a new reply is a new note.
+	f.send(reply("1700000004.000100", "Une nouvelle réponse, sans nom cette fois."))
+	if body, _, _, ok := f.note(); !ok || body != "Une nouvelle réponse, sans nom cette fois." {
+		t.Errorf("a reply after the withdrawal: %q (%v)", body, ok)
 	}
 }
 
@@ -423,6 +459,16 @@ func TestThreadRepliesBesideTheModalAndAfterClosing(t *testing.T) {
 	if c := f.taken(commands.KindThreadReply); len(c) != 1 || !strings.Contains(c[0].Text, "This round is closed") {
 		t.Errorf("closed answer: %+v", c)
 	}
+	// Its only reply deleted after closing: the note stays, and the person
+	// is told whom to ask.
+	f.send(commands.Event{TeamID: "T1", Type: "message", Subtype: "message_deleted", User: "USM", Channel: smDM,
+		ChannelType: "im", TS: "1700000002.000100", ThreadTS: smPromptTS})
+	if body, _, _, _ := f.note(); body != "Added in the thread afterwards." {
+		t.Errorf("a deletion after closing changed the note: %q", body)
+	}
+	if c := f.taken(commands.KindThreadReply); len(c) != 1 || !strings.Contains(c[0].Text, "write to the coordination team") {
+		t.Errorf("answer to a deletion after closing: %+v", c)
+	}
 	// Côte-des-Neiges had not answered: its first reply is kept, late.
 	f.send(commands.Event{TeamID: "T1", Type: "message", User: "UCDN", Channel: cdnDM, ChannelType: "im",
 		Text: "Désolée du retard, voici notre nouvelle.", TS: "1700000009.000200", ThreadTS: cdnPromptTS})
@@ -457,5 +503,48 @@ func TestReplyInAReminderThread(t *testing.T) {
 	answers := f.taken(commands.KindThreadReply)
 	if len(answers) != 1 || answers[0].ThreadTS != reminderTS || answers[0].To != smDM {
 		t.Errorf("confirmation %+v, want one in the reminder's thread", answers)
+	}
+}
+
+// Files are not kept in a note: a reply with files is stored as text and
+// says so; a message with only a file saves nothing and says so; an edit
+// of a reply with files does not say it again.
+func TestFilesInTheThreadAreNotKept(t *testing.T) {
+	f := threadRound(t)
+	withFile := reply("1700000002.000100", "Voici le compte rendu de notre assemblée.")
+	withFile.Subtype, withFile.Files = "file_share", 1
+	f.send(withFile)
+	if body, _, _, ok := f.note(); !ok || body != "Voici le compte rendu de notre assemblée." {
+		t.Fatalf("note of a reply with a file: %q (%v)", body, ok)
+	}
+	c := f.taken(commands.KindThreadReply)
+	if len(c) != 1 || !strings.Contains(c[0].Text, "Your reply is in") || !strings.Contains(c[0].Text, "Files are not kept in the note") ||
+		!strings.Contains(string(c[0].Blocks), "Files are not kept in the note") {
+		t.Fatalf("confirmation of a reply with a file: %+v", c)
+	}
+	// Files on a plain message (no subtype) too.
+	files := reply("1700000003.000100", "Et les photos de la fête de quartier.")
+	files.Files = 2
+	f.send(files)
+	if c := f.taken(commands.KindThreadReply); len(c) != 1 || !strings.Contains(c[0].Text, "Files are not kept") {
+		t.Errorf("confirmation of a message with files: %+v", c)
+	}
+	// Only a file: nothing saved, and said so, in French for Côte-des-Neiges.
+	only := commands.Event{TeamID: "T1", Type: "message", Subtype: "file_share", User: "UCDN", Channel: cdnDM,
+		ChannelType: "im", TS: "1700000004.000100", ThreadTS: cdnPromptTS, Files: 1}
+	f.send(only)
+	if n := f.count(`SELECT count(*) FROM progress_notes WHERE prompt_id IS NOT NULL`); n != 1 {
+		t.Errorf("%d notes, want USM's only", n)
+	}
+	if c := f.taken(commands.KindThreadReply); len(c) != 1 || c[0].ThreadTS != cdnPromptTS ||
+		!strings.Contains(c[0].Text, "n'a rien enregistré") {
+		t.Errorf("answer to a file alone: %+v", c)
+	}
+	// The first reply edited: the edit is confirmed without the files again.
+	edit := reply("1700000002.000100", "Voici le compte rendu de notre assemblée générale.")
+	edit.Subtype, edit.Files = "message_changed", 1
+	f.send(edit)
+	if c := f.taken(commands.KindThreadReply); len(c) != 1 || strings.Contains(c[0].Text, "Files") {
+		t.Errorf("edit confirmation: %+v", c)
 	}
 }

@@ -105,6 +105,9 @@ type Event struct {
 	// Subtype and BotID mark messages most handlers ignore (edits, bots).
 	Subtype string
 	BotID   string
+	// Files is how many files the message carries (a file_share, or files
+	// on a message): Relais does not keep them.
+	Files int
 	// Tab is the App Home tab that was opened ("home", "messages").
 	Tab string
 }

@@ -219,6 +219,8 @@ type editedMessage struct {
 	TS       string `json:"ts"`
 	ThreadTS string `json:"thread_ts"`
 	BotID    string `json:"bot_id"`
+	// Files are only counted: Relais does not keep them.
+	Files []json.RawMessage `json:"files"`
 }
 
 // innerEvent holds the fields Relais reads from an event; an edited message
@@ -226,19 +228,20 @@ type editedMessage struct {
 // one (message_deleted) its ts in DeletedTS and what it was in
 // PreviousMessage.
 type innerEvent struct {
-	Type        string         `json:"type"`
-	User        string         `json:"user"`
-	Channel     string         `json:"channel"`
-	ChannelType string         `json:"channel_type"`
-	Text        string         `json:"text"`
-	TS          string         `json:"ts"`
-	ThreadTS    string         `json:"thread_ts"`
-	Subtype     string         `json:"subtype"`
-	BotID       string         `json:"bot_id"`
-	Tab         string         `json:"tab"`
-	Message     *editedMessage `json:"message"`
-	DeletedTS   string         `json:"deleted_ts"`
-	Previous    *editedMessage `json:"previous_message"`
+	Type        string            `json:"type"`
+	User        string            `json:"user"`
+	Channel     string            `json:"channel"`
+	ChannelType string            `json:"channel_type"`
+	Text        string            `json:"text"`
+	TS          string            `json:"ts"`
+	ThreadTS    string            `json:"thread_ts"`
+	Subtype     string            `json:"subtype"`
+	BotID       string            `json:"bot_id"`
+	Tab         string            `json:"tab"`
+	Message     *editedMessage    `json:"message"`
+	DeletedTS   string            `json:"deleted_ts"`
+	Previous    *editedMessage    `json:"previous_message"`
+	Files       []json.RawMessage `json:"files"`
 }
 
 // eventFromCallback decodes an event_callback's inner event.
@@ -249,17 +252,19 @@ func eventFromCallback(o outerEvent) (commands.Event, error) {
 	}
 	ev := commands.Event{ID: o.EventID, TeamID: o.TeamID, Type: in.Type, User: in.User, Channel: in.Channel,
 		ChannelType: in.ChannelType, Text: in.Text, TS: in.TS, ThreadTS: in.ThreadTS, Subtype: in.Subtype,
-		BotID: in.BotID, Tab: in.Tab}
+		BotID: in.BotID, Tab: in.Tab, Files: len(in.Files)}
 	switch {
 	case in.Subtype == "message_changed" && in.Message != nil:
 		m := in.Message
-		ev.User, ev.Text, ev.TS, ev.ThreadTS, ev.BotID = m.User, m.Text, m.TS, m.ThreadTS, m.BotID
+		ev.User, ev.Text, ev.TS, ev.ThreadTS, ev.BotID, ev.Files = m.User, m.Text, m.TS, m.ThreadTS, m.BotID, len(m.Files)
 	case in.Subtype == "message_deleted":
 		// The deleted message, as it was: whose, where, in which thread.
-		ev.TS, ev.Text = in.DeletedTS, ""
+		ev.TS, ev.Text, ev.Files = in.DeletedTS, "", 0
 		if m := in.Previous; m != nil {
 			ev.User, ev.ThreadTS, ev.BotID = m.User, m.ThreadTS, m.BotID
 		}
+	case in.Subtype == "file_share" && ev.Files == 0:
+		ev.Files = 1 // a file_share is a file, whatever the payload lists
 	}
 	return ev, nil
 }

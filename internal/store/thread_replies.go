@@ -241,3 +241,74 @@ func (o ops) LockPrompt(ctx context.Context, promptID int64) error {
 	_, err := o.tx.ExecContext(ctx, `SELECT 1 FROM checkin_prompts WHERE id = $1 FOR UPDATE`, promptID)
 	return wrap("lock prompt", err)
 }
+
+// ErrNoteNotEmpty is a note withdrawal refused, nothing written, because
+// the note has other text (typed answers, another reply): the caller
+// deletes the reply and writes the note again without it instead.
+var ErrNoteNotEmpty = fmt.Errorf("the note has other text: %w", domain.ErrConflict)
+
+// WithdrawThreadNote honours the deletion, in Slack, of reply replyTS to
+// recipient recipientID's prompt DM when it was its note's whole text: the
+// reply and the note go (both audited), and the prompt is unanswered again
+// ('sent', answered_by and answered_at cleared, its revision bumped). It
+// returns the prompt's posted DMs, to bring up to date. The prompt's row is
+// locked first. Nothing is written when the round is closed
+// (ErrRoundClosed: a closed round's note is no longer edited), when the
+// note has other text (ErrNoteNotEmpty) or when the reply is not stored
+// (ErrNoPrompt).
+func (o ops) WithdrawThreadNote(ctx context.Context, actor Actor, recipientID int64, replyTS string) ([]PromptDM, error) {
+	var dms []PromptDM
+	err := o.write(ctx, actor, func(tx *sqlx.Tx) error {
+		var p struct {
+			PromptID  int64 `db:"prompt_id"`
+			RoundOpen bool  `db:"round_open"`
+		}
+		err := sqlx.GetContext(ctx, tx, &p, `
+			SELECT pr.id AS prompt_id, r.status = 'open' AS round_open
+			FROM checkin_prompts pr JOIN checkin_rounds r ON r.id = pr.round_id
+			WHERE pr.id = (SELECT prompt_id FROM checkin_recipients WHERE id = $1)
+			FOR UPDATE OF pr`, recipientID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ErrNoPrompt
+		case err != nil:
+			return wrap("lock prompt of reply", err)
+		case !p.RoundOpen:
+			return ErrRoundClosed
+		}
+		var state struct {
+			Stored    bool `db:"stored"`
+			OtherText bool `db:"other_text"`
+		}
+		if err := sqlx.GetContext(ctx, tx, &state, `
+			SELECT EXISTS (SELECT 1 FROM checkin_thread_replies WHERE recipient_id = $2 AND message_ts = $3) AS stored,
+				EXISTS (SELECT 1 FROM checkin_thread_replies tr JOIN checkin_recipients rc ON rc.id = tr.recipient_id
+					WHERE rc.prompt_id = $1 AND btrim(tr.body) <> ''
+						AND NOT (tr.recipient_id = $2 AND tr.message_ts = $3))
+				OR EXISTS (SELECT 1 FROM progress_notes n, jsonb_each_text(n.answers) a
+					WHERE n.prompt_id = $1 AND btrim(a.value) <> '') AS other_text`,
+			p.PromptID, recipientID, replyTS); err != nil {
+			return wrap("note's other text", err)
+		}
+		switch {
+		case !state.Stored:
+			return ErrNoPrompt
+		case state.OtherText:
+			return ErrNoteNotEmpty
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM checkin_thread_replies WHERE recipient_id = $1 AND message_ts = $2`,
+			recipientID, replyTS); err != nil {
+			return wrap("delete thread reply", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM progress_notes WHERE prompt_id = $1`, p.PromptID); err != nil {
+			return wrap("delete note", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE checkin_prompts SET status = 'sent', answered_by = NULL,
+			answered_at = NULL WHERE id = $1`, p.PromptID); err != nil {
+			return wrap("prompt unanswered", err)
+		}
+		dms, err = ops{tx: tx, actor: actor}.TouchPrompts(ctx, actor, []int64{p.PromptID})
+		return err
+	})
+	return dms, err
+}
