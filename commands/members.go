@@ -16,6 +16,14 @@ func (rt *Router) members(ctx context.Context, r *Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	ids := make([]string, len(people))
+	for i, p := range people {
+		ids[i] = p.SlackUserID
+	}
+	away, err := rt.store.AwayFrom(ctx, ids, civilDay(r.Now.In(rt.opts.Location)))
+	if err != nil {
+		return Reply{}, err
+	}
 	title := r.T("members.title", total)
 	blocks := []slack.Block{header(title)}
 	var lines []string
@@ -28,6 +36,9 @@ func (rt *Router) members(ctx context.Context, r *Request) (Reply, error) {
 			r.T("role."+string(p.Role)), esc(p.OrganisationName), lang)
 		if p.AnswersCheckins {
 			line += " · " + r.T("members.answers")
+		}
+		if day, ok := away[p.SlackUserID]; ok && p.Active {
+			line += " · " + r.T("members.away_until", dateWords(r.Lang, day))
 		}
 		if !p.Active {
 			line += " · _" + r.T("members.inactive") + "_"

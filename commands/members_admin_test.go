@@ -20,7 +20,7 @@ func TestMembersAddMoveInBothLanguages(t *testing.T) {
 	rt, st := newRouter(t)
 	// The mention arrives escaped, with the name Slack gives it.
 	r := run(t, rt, coordinator, "membres ajouter <@UNADIA|Nadia> Verdun")
-	mustContain(t, "add", r, "C'est fait : *Nadia* (`UNADIA`) est inscrit·e à *Table de Verdun*, rôle membre d'une Table.",
+	mustContain(t, "add", r, "C'est fait : *Nadia* (`UNADIA`) est inscrit·e : *Table de Verdun*, rôle membre d'une Table.",
 		"Reçoit les suivis de la Table et peut y répondre : oui", "/pic membres répondant @UNADIA non")
 	mustNotContain(t, "add", r, "<@UNADIA", commands.ActionShare)
 	p, ok := person(t, st, "UNADIA")
@@ -34,9 +34,9 @@ func TestMembersAddMoveInBothLanguages(t *testing.T) {
 	}
 	// A typo in the quartier is forgiven; the person moves, keeping name and role.
 	r = run(t, rt, coordinator, "membres ajouter <@UNADIA> st-michel")
-	mustContain(t, "move", r, "*Nadia* (`UNADIA`) passe de *Table de Verdun* à *Table de Saint-Michel*, rôle membre d'une Table.")
+	mustContain(t, "move", r, "*Nadia* (`UNADIA`) change d'organisation : *Table de Verdun* → *Table de Saint-Michel*, rôle membre d'une Table.")
 	r = run(t, rt, coordinator, "membres ajouter <@UNADIA> table-saint-michel")
-	mustContain(t, "same", r, "est déjà à *Table de Saint-Michel*", "rien n'a changé")
+	mustContain(t, "same", r, "est déjà inscrit·e : *Table de Saint-Michel*", "Rien n'a changé")
 	// English, a role, an organisation by name, and a mention without a name.
 	r = run(t, rt, smMember, "members add <@UNEW> Ville Exemple partner")
 	mustContain(t, "member may not", r, "for the coordination team")
@@ -85,7 +85,7 @@ func TestMembersAmbiguousTableAsksWithButtons(t *testing.T) {
 	if !r.ReplaceOriginal || r.InChannel {
 		t.Errorf("the answer replaces the question, for the clicker alone: %+v", r)
 	}
-	mustContain(t, "picked", r, "*Zoé* (`UZOE`) est inscrit·e à *Fondation Exemple*, rôle partenaire.")
+	mustContain(t, "picked", r, "*Zoé* (`UZOE`) est inscrit·e : *Fondation Exemple*, rôle partenaire.")
 	if p, ok := person(t, st, "UZOE"); !ok || p.OrganisationID != 4 || p.Role != domain.RolePartner || p.DisplayName != "Zoé" {
 		t.Errorf("picked: %+v", p)
 	}
@@ -134,10 +134,10 @@ func TestMembersRemoveRoleRespondent(t *testing.T) {
 	// A new role applies at once: the partner runs a coordinators' command.
 	mustContain(t, "partner before", run(t, rt, partner, "members"), "for the coordination team")
 	r = run(t, rt, coordinator, "membres rôle <@UPART> coordinatrice")
-	mustContain(t, "role", r, "*Partenaire* (`UPART`) a maintenant le rôle coordination (Fondation Exemple)")
+	mustContain(t, "role", r, "*Partenaire* (`UPART`) fait maintenant partie de la coordination (Fondation Exemple)")
 	mustContain(t, "partner after", run(t, rt, partner, "members"), "Registered people")
 	// Now UCOORD is not the last one.
-	mustContain(t, "demote", run(t, rt, partner, "members role <@UCOORD> partner"), "now has the role partner")
+	mustContain(t, "demote", run(t, rt, partner, "members role <@UCOORD> partner"), "is now a partner (Coalition des Tables)")
 	mustContain(t, "demoted", run(t, rt, coordinator, "membres"), "réservée à l'équipe de coordination")
 	mustContain(t, "unknown role", run(t, rt, partner, "members role <@UCOORD> boss"), "I don't know the role “boss”", "`coordinator`")
 	mustContain(t, "no role", run(t, rt, partner, "members role <@UCOORD>"), "Which role?")

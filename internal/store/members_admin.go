@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/pic-montreal/relais/internal/domain"
 )
@@ -30,8 +31,9 @@ type MemberInput struct {
 	// DisplayName is used when set; otherwise the person keeps theirs, and
 	// someone new is named by their Slack user id.
 	DisplayName string
-	// Role, when empty: a person already active keeps theirs, anyone else
-	// gets table_member in a Table de quartier and partner elsewhere.
+	// Role, when empty: a person already active or coming back keeps theirs
+	// when it fits the organisation (table_member only in a Table), anyone
+	// else gets table_member in a Table de quartier and partner elsewhere.
 	Role domain.Role
 }
 
@@ -43,13 +45,18 @@ type MemberChange struct {
 	After  domain.Person
 	// Organisation is After's.
 	Organisation domain.Organisation
+	// AwayCleared is the away date a person coming back had, now cleared
+	// (nil when there was none, or they were not coming back).
+	AwayCleared *time.Time
 }
 
 // AddMember adds a person to an organisation, moves them to it, or brings
 // back someone removed, in one transaction. A person already active keeps
 // their role and whether they answer check-ins, unless they move between a
-// Table and another kind of organisation; anyone else answers their Table's
-// check-ins when they are one of its members. It refuses table_member
+// Table and another kind of organisation; someone coming back gets their
+// previous role when it fits and no longer is away (an old date would
+// silently skip them); anyone else answers their Table's check-ins when
+// they are one of its members. It refuses table_member
 // outside a Table (ErrNotATable) and demoting the last active coordinator
 // (ErrLastCoordinator).
 func (o ops) AddMember(ctx context.Context, actor Actor, in MemberInput) (MemberChange, error) {
@@ -68,10 +75,11 @@ func (o ops) AddMember(ctx context.Context, actor Actor, in MemberInput) (Member
 		}
 		isTable := org.Kind == domain.KindTableDeQuartier
 		kept := before != nil && before.Active
+		returning := before != nil && !before.Active
 		role := in.Role
 		if role == "" {
 			switch {
-			case kept && (before.Role != domain.RoleTableMember || isTable):
+			case before != nil && (before.Role != domain.RoleTableMember || isTable):
 				role = before.Role
 			case isTable:
 				role = domain.RoleTableMember
@@ -102,18 +110,29 @@ func (o ops) AddMember(ctx context.Context, actor Actor, in MemberInput) (Member
 		if name == "" {
 			name = in.SlackUserID
 		}
+		var awayCleared *time.Time
+		if returning {
+			var away sql.NullTime
+			if err := tx.GetContext(ctx, &away, `SELECT away_until FROM people WHERE id = $1`, before.ID); err != nil {
+				return wrap("add member", err)
+			}
+			if away.Valid {
+				awayCleared = &away.Time
+			}
+		}
 		var after domain.Person
 		err = sqlx.GetContext(ctx, tx, &after, `
 			INSERT INTO people AS p (slack_user_id, display_name, organisation_id, role, answers_checkins, active)
 			VALUES ($1, $2, $3, $4, $5, true)
 			ON CONFLICT (slack_user_id) DO UPDATE SET display_name = excluded.display_name,
 				organisation_id = excluded.organisation_id, role = excluded.role,
-				answers_checkins = excluded.answers_checkins, active = true
+				answers_checkins = excluded.answers_checkins, active = true,
+				away_until = CASE WHEN p.active THEN p.away_until END
 			RETURNING `+personColumns, in.SlackUserID, name, org.ID, string(role), answers)
 		if err != nil {
 			return wrap("add member", err)
 		}
-		ch = MemberChange{Before: before, After: after, Organisation: org}
+		ch = MemberChange{Before: before, After: after, Organisation: org, AwayCleared: awayCleared}
 		return nil
 	})
 	return ch, err
@@ -332,4 +351,42 @@ func (o ops) AwayUntil(ctx context.Context, slackUserID string) (*time.Time, err
 		return nil, nil
 	}
 	return &day[0].Time, nil
+}
+
+// MemberBySlackID is the person with that Slack user id, active or not; nil
+// when Relais never knew them.
+func (o ops) MemberBySlackID(ctx context.Context, slackUserID string) (*domain.Person, error) {
+	p, err := locklessPerson(ctx, o.q(), slackUserID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	return p, err
+}
+
+func locklessPerson(ctx context.Context, q queryer, slackUserID string) (*domain.Person, error) {
+	var p domain.Person
+	err := sqlx.GetContext(ctx, q, &p, `SELECT `+personColumns+` FROM people p WHERE p.slack_user_id = $1`, slackUserID)
+	if err != nil {
+		return nil, wrap("member by slack id", notFound(err, "person", slackUserID))
+	}
+	return &p, nil
+}
+
+// AwayFrom is the last day away of each of the people named by Slack user
+// id who are away on or after day (a date at midnight UTC, as AwayUntil's).
+func (o ops) AwayFrom(ctx context.Context, slackUserIDs []string, day time.Time) (map[string]time.Time, error) {
+	var rows []struct {
+		ID  string    `db:"slack_user_id"`
+		Day time.Time `db:"away_until"`
+	}
+	err := sqlx.SelectContext(ctx, o.q(), &rows, `SELECT slack_user_id, away_until FROM people
+		WHERE slack_user_id = ANY($1) AND away_until >= $2::date`, pq.Array(slackUserIDs), day.Format(time.DateOnly))
+	if err != nil {
+		return nil, wrap("away from", err)
+	}
+	out := make(map[string]time.Time, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Day
+	}
+	return out, nil
 }

@@ -250,3 +250,53 @@ func TestAwayUntil(t *testing.T) {
 		t.Errorf("unknown: %v", err)
 	}
 }
+
+// Someone coming back gets their previous role when it still fits, and no
+// longer is away: an old date would skip them silently.
+func TestAddMemberBackKeepsRoleClearsAway(t *testing.T) {
+	st := testdb.WithFixture(t)
+	if _, err := st.AddMember(ctx, actorCoord, store.MemberInput{SlackUserID: "UCO2", OrganisationID: 6,
+		Role: domain.RoleCoordinator}); err != nil {
+		t.Fatal(err)
+	}
+	away := time.Date(2099, 1, 15, 0, 0, 0, 0, time.UTC)
+	if err := st.SetAwayUntil(ctx, actorCoord, "UCO2", &away); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.RemoveMember(ctx, actorCoord, "UCO2"); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := st.AddMember(ctx, actorCoord, store.MemberInput{SlackUserID: "UCO2", OrganisationID: 6})
+	if err != nil || ch.After.Role != domain.RoleCoordinator || ch.AwayCleared == nil || !ch.AwayCleared.Equal(away) {
+		t.Fatalf("back: %+v %v", ch, err)
+	}
+	if day, err := st.AwayUntil(ctx, "UCO2"); err != nil || day != nil {
+		t.Errorf("still away: %v %v", day, err)
+	}
+	got, err := st.AwayFrom(ctx, []string{"UCO2", "USM"}, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(got) != 0 {
+		t.Errorf("away from: %v %v", got, err)
+	}
+	// A Table's member coming back to a funder cannot stay one: partner.
+	if _, err := st.RemoveMember(ctx, actorCoord, "USM"); err != nil {
+		t.Fatal(err)
+	}
+	ch, err = st.AddMember(ctx, actorCoord, store.MemberInput{SlackUserID: "USM", OrganisationID: 4})
+	if err != nil || ch.After.Role != domain.RolePartner || ch.AwayCleared != nil {
+		t.Errorf("back elsewhere: %+v %v", ch, err)
+	}
+	// An active person keeps their away date when moved.
+	if err := st.SetAwayUntil(ctx, actorCoord, "UCDN", &away); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddMember(ctx, actorCoord, store.MemberInput{SlackUserID: "UCDN", OrganisationID: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = st.AwayFrom(ctx, []string{"UCDN", "USM"}, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(got) != 1 || !got["UCDN"].Equal(away) {
+		t.Errorf("moved, still away: %v %v", got, err)
+	}
+	if p, err := st.MemberBySlackID(ctx, "UNOBODY"); p != nil || err != nil {
+		t.Errorf("nobody: %v %v", p, err)
+	}
+}
