@@ -54,27 +54,52 @@ func (rt *Router) checkinButtons() []Interaction {
 // prompt the server will not read.
 func questionBlockID(i int) string { return blockAnswerPrefix + strconv.Itoa(i+1) }
 
-// answerKey is the key a question's answer is stored under: its own, or its
-// position when it has none.
-func answerKey(i int, q store.Question) string {
-	if q.Key != "" {
-		return q.Key
+// click is a check-in button's click as its handler starts from: who
+// clicks, the id its value hints at (a hint only: every right is checked
+// on the server's records) and the check-in service.
+type click struct {
+	r   *Request
+	id  int64
+	svc *checkin.Service
+}
+
+// readClick reads a check-in button's click. When the click is answered
+// already, the reply is returned instead: Relais is unavailable, or the
+// value is no id (answered by refuse, which audits it).
+func (rt *Router) readClick(ctx context.Context, act ActionInvocation,
+	refuse func(ctx context.Context, r *Request, act ActionInvocation) Reply) (click, *Reply) {
+	r, err := rt.newRequest(ctx, act.Caller, act.ChannelID)
+	if err != nil {
+		reply := rt.unavailableReply()
+		return click{}, &reply
 	}
-	return strconv.Itoa(i + 1)
+	id, ok := parsePromptID(act.Value)
+	if !ok {
+		reply := refuse(ctx, r, act)
+		return click{}, &reply
+	}
+	svc, err := rt.service()
+	if err != nil {
+		reply := fit(r, textReply(r.T("suivi.unavailable")))
+		return click{}, &reply
+	}
+	return click{r: r, id: id, svc: svc}, nil
+}
+
+// refusePromptClick is refusePrompt for a button's click.
+func (rt *Router) refusePromptClick(ctx context.Context, r *Request, act ActionInvocation) Reply {
+	return rt.refusePrompt(ctx, r, act.Value, "button:"+act.ActionID)
 }
 
 // openAnswer opens the note's modal, prefilled when the Table's note is
 // written (Modifier / Edit).
 func (rt *Router) openAnswer(ctx context.Context, act ActionInvocation) Reply {
-	r, err := rt.newRequest(ctx, act.Caller, act.ChannelID)
-	if err != nil {
-		return rt.unavailableReply()
+	c, done := rt.readClick(ctx, act, rt.refusePromptClick)
+	if done != nil {
+		return *done
 	}
-	id, ok := parsePromptID(act.Value)
-	if !ok {
-		return rt.refusePrompt(ctx, r, act.Value, "button:"+act.ActionID)
-	}
-	target, err := rt.store.AnswerTarget(ctx, id, act.Caller.SlackUserID)
+	r := c.r
+	target, err := rt.store.AnswerTarget(ctx, c.id, act.Caller.SlackUserID)
 	switch {
 	case errors.Is(err, store.ErrNotRespondent):
 		return rt.refusePrompt(ctx, r, act.Value, "button:"+act.ActionID)
@@ -139,7 +164,7 @@ func (rt *Router) answerModal(ctx context.Context, r *Request, target store.Answ
 		el.Multiline, el.MaxLength = true, MaxAnswerLength
 		// Replies in the DM thread are not copied here: they follow the
 		// typed answers in the note, and are edited in Slack.
-		el.InitialValue = note.Answers[answerKey(i, q)]
+		el.InitialValue = note.Answers[q.Key]
 		hint := ""
 		if i == 0 && !hasReplies {
 			hint = r.T("checkin.answer.required_hint")
@@ -288,7 +313,10 @@ func (rt *Router) answerUnavailable(sub ViewSubmission) SubmissionReply {
 }
 
 // readAnswer reads a submitted note against the prompt's own questions:
-// answers to questions the round did not ask are ignored. The first answer
+// answers to questions the round did not ask are ignored. An answer is
+// stored under its question's key: every stored question has one (a
+// schedule's questions are checked before they are written, and one
+// without a key is given "q" and its position). The first answer
 // is required unless the note has replies in the DM thread (hasReplies):
 // they are its text already.
 func readAnswer(r *Request, sub ViewSubmission, target store.AnswerTarget, hasReplies bool) (store.AnswerInput, map[string]string) {
@@ -306,7 +334,7 @@ func readAnswer(r *Request, sub ViewSubmission, target store.AnswerTarget, hasRe
 		case text == "" && i == 0 && !hasReplies:
 			errs[block] = r.T("checkin.answer.required")
 		case text != "":
-			in.Answers[answerKey(i, q)] = text
+			in.Answers[q.Key] = text
 			parts = append(parts, text)
 		}
 	}
@@ -340,19 +368,12 @@ func readAnswer(r *Request, sub ViewSubmission, target store.AnswerTarget, hasRe
 // Table and answers them privately; the DMs are updated by deliveries.
 func (rt *Router) checkinOutcome(outcome string) func(ctx context.Context, act ActionInvocation) Reply {
 	return func(ctx context.Context, act ActionInvocation) Reply {
-		r, err := rt.newRequest(ctx, act.Caller, act.ChannelID)
-		if err != nil {
-			return rt.unavailableReply()
+		c, done := rt.readClick(ctx, act, rt.refusePromptClick)
+		if done != nil {
+			return *done
 		}
-		id, ok := parsePromptID(act.Value)
-		if !ok {
-			return rt.refusePrompt(ctx, r, act.Value, "button:"+act.ActionID)
-		}
-		svc, err := rt.service()
-		if err != nil {
-			return fit(r, textReply(r.T("suivi.unavailable")))
-		}
-		_, err = svc.SetOutcome(ctx, store.SlackActor(act.Caller.SlackUserID), id, act.Caller.SlackUserID, outcome)
+		r := c.r
+		_, err := c.svc.SetOutcome(ctx, store.SlackActor(act.Caller.SlackUserID), c.id, act.Caller.SlackUserID, outcome)
 		switch {
 		case errors.Is(err, store.ErrNotRespondent):
 			return rt.refusePrompt(ctx, r, act.Value, "button:"+act.ActionID)

@@ -337,7 +337,7 @@ func (d *threadDM) ask(ctx context.Context, p store.ThreadPrompt, target store.A
 	value := fmt.Sprint(id)
 	blocks := []slack.Block{section(text)}
 	if kind == store.PendingOutsideThread {
-		blocks = append(blocks, section(quoteText(esc(body))))
+		blocks = append(blocks, section(blockkit.Truncate(quoteLines(esc(body)), blockkit.MaxSectionText)))
 	}
 	blocks = append(blocks, blockkit.Actions(fmt.Sprintf("checkin_pending:%d", id),
 		primaryButton(blockkit.Button(ActionPendingSave, d.r.T("thread.button.save"), value)),
@@ -421,25 +421,19 @@ func readersBlocks(r *Request, promptID int64, vis domain.Visibility) []slack.Bl
 }
 
 // threadVisibility changes who reads the clicker's Table's note. The
-// prompt id is a hint: the right is checked on the server's records.
+// prompt id is a hint: the right is checked on the server's records before
+// the prompt's row is locked (a stranger's click never waits on it).
 func (rt *Router) threadVisibility(vis domain.Visibility) func(ctx context.Context, act ActionInvocation) Reply {
 	return func(ctx context.Context, act ActionInvocation) Reply {
-		r, err := rt.newRequest(ctx, act.Caller, act.ChannelID)
-		if err != nil {
-			return rt.unavailableReply()
+		c, done := rt.readClick(ctx, act, rt.refusePromptClick)
+		if done != nil {
+			return *done
 		}
-		id, ok := parsePromptID(act.Value)
-		if !ok {
-			return rt.refusePrompt(ctx, r, act.Value, "button:"+act.ActionID)
-		}
-		svc, err := rt.service()
-		if err != nil {
-			return fit(r, textReply(r.T("suivi.unavailable")))
-		}
+		r, id, svc := c.r, c.id, c.svc
 		actor := store.SlackActor(act.Caller.SlackUserID)
 		var reply Reply
-		err = rt.store.InTx(ctx, actor, func(tx *store.Tx) error {
-			if err := tx.LockPrompt(ctx, id); err != nil {
+		err := rt.store.InTx(ctx, actor, func(tx *store.Tx) error {
+			if err := tx.LockAnswerablePrompt(ctx, id, act.Caller.SlackUserID); err != nil {
 				return err
 			}
 			target, err := tx.AnswerTarget(ctx, id, act.Caller.SlackUserID)
@@ -475,24 +469,19 @@ func (rt *Router) threadVisibility(vis domain.Visibility) func(ctx context.Conte
 
 // pendingAnswer saves, or not, a DM Relais asked about. The row id is a
 // hint: only the person the row names may answer, and their right to write
-// the note is checked again when it is written.
+// the note is checked again when it is written. Someone the row names who
+// no longer answers for the Table (moved, removed) is told so plainly: that
+// is no forgery.
 func (rt *Router) pendingAnswer(save bool) func(ctx context.Context, act ActionInvocation) Reply {
 	return func(ctx context.Context, act ActionInvocation) Reply {
-		r, err := rt.newRequest(ctx, act.Caller, act.ChannelID)
-		if err != nil {
-			return rt.unavailableReply()
+		c, done := rt.readClick(ctx, act, rt.refusePending)
+		if done != nil {
+			return *done
 		}
-		id, ok := parsePromptID(act.Value)
-		if !ok {
-			return rt.refusePending(ctx, r, act)
-		}
-		svc, err := rt.service()
-		if err != nil {
-			return fit(r, textReply(r.T("suivi.unavailable")))
-		}
+		r, id, svc := c.r, c.id, c.svc
 		actor := store.SlackActor(act.Caller.SlackUserID)
 		var reply Reply
-		err = rt.store.InTx(ctx, actor, func(tx *store.Tx) error {
+		err := rt.store.InTx(ctx, actor, func(tx *store.Tx) error {
 			p, err := tx.PendingReplyFor(ctx, id, act.Caller.SlackUserID)
 			if err != nil {
 				return err
@@ -512,6 +501,9 @@ func (rt *Router) pendingAnswer(save bool) func(ctx context.Context, act ActionI
 				return err
 			}
 			target, err := tx.AnswerTarget(ctx, p.PromptID, act.Caller.SlackUserID)
+			if errors.Is(err, store.ErrNotRespondent) { // the row is theirs: their rights changed meanwhile
+				return store.ErrNoLongerRespondent
+			}
 			if err != nil {
 				return err
 			}
@@ -533,6 +525,9 @@ func (rt *Router) pendingAnswer(save bool) func(ctx context.Context, act ActionI
 			return nil
 		})
 		switch {
+		case errors.Is(err, store.ErrNoLongerRespondent):
+			rt.opts.Logger.InfoContext(ctx, "pending reply left: its author no longer answers for the Table", "pending_id", id)
+			return fit(r, textReply(r.T("thread.pending.not_respondent")))
 		case errors.Is(err, store.ErrNotRespondent):
 			return rt.refusePending(ctx, r, act)
 		case err != nil:
@@ -554,16 +549,6 @@ func (rt *Router) refusePending(ctx context.Context, r *Request, act ActionInvoc
 	rt.opts.Logger.WarnContext(ctx, "pending reply action refused: not the caller's", "user", r.Caller.SlackUserID,
 		"pending_id", id)
 	return fit(r, textReply(r.T("checkin.answer.forbidden")))
-}
-
-// quoteText renders escaped text as a mrkdwn block quote, cut to fit a
-// section.
-func quoteText(s string) string {
-	lines := strings.Split(blockkit.Truncate(s, blockkit.MaxSectionText-200), "\n")
-	for i, l := range lines {
-		lines[i] = "> " + l
-	}
-	return strings.Join(lines, "\n")
 }
 
 func primaryButton(b *slack.ButtonBlockElement) *slack.ButtonBlockElement {

@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -546,5 +547,68 @@ func TestFilesInTheThreadAreNotKept(t *testing.T) {
 	f.send(edit)
 	if c := f.taken(commands.KindThreadReply); len(c) != 1 || strings.Contains(c[0].Text, "Files") {
 		t.Errorf("edit confirmation: %+v", c)
+	}
+}
+
+// A stranger's click on "Coordination only" is refused on their rights
+// before the prompt's row is locked: it neither waits on a Table's write in
+// progress nor holds one up.
+func TestThreadVisibilityChecksRightsBeforeLocking(t *testing.T) {
+	f := threadRound(t)
+	f.send(reply("1700000002.000100", "Une bonne nouvelle pour la Table ce mois-ci."))
+	// A write to USM's prompt in progress: its row is locked.
+	held, err := f.st.DB().BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback() //nolint:errcheck // ends the lock
+	if _, err := held.Exec(`SELECT 1 FROM checkin_prompts WHERE id = $1::bigint FOR UPDATE`, f.prompt); err != nil {
+		t.Fatal(err)
+	}
+	clickCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	r := f.rt.Action(clickCtx, commands.ActionInvocation{Caller: commands.Caller{SlackUserID: "UCDN", TeamID: "T1"},
+		ChannelID: cdnDM, ActionID: commands.ActionThreadCoordinators, Value: f.prompt, MessageTS: "1700000005.000500"})
+	if !strings.Contains(allText(r), "pas celui de votre Table") {
+		t.Errorf("a stranger's click while the prompt is locked: %s", allText(r))
+	}
+	if n := f.count(`SELECT count(*) FROM audit_log WHERE action = 'refused' AND actor = 'slack:UCDN'`); n != 1 {
+		t.Errorf("%d refusals audited, want 1", n)
+	}
+}
+
+// A question about a DM answered by its author after they stopped
+// answering for the Table (moved to another organisation, or removed) is
+// told so plainly, not audited as a forged click; nothing is saved.
+func TestPendingReplyOfSomeoneNoLongerARespondent(t *testing.T) {
+	for name, change := range map[string]string{
+		"moved":   `UPDATE people SET organisation_id = 2 WHERE slack_user_id = 'USM'`,
+		"removed": `UPDATE people SET active = false WHERE slack_user_id = 'USM'`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := threadRound(t)
+			f.send(reply("1700000002.000100", "merci !"))
+			ask := f.taken(commands.KindThreadReply)
+			if len(ask) != 1 {
+				t.Fatalf("question: %+v", ask)
+			}
+			id := deliveredButton(ask[0], commands.ActionPendingSave)
+			if err := f.st.ExecAsForTest(ctx, "test", change); err != nil {
+				t.Fatal(err)
+			}
+			for _, action := range []string{commands.ActionPendingSave, commands.ActionPendingDismiss} {
+				r := threadClick(f.rt, "USM", action, id)
+				mustContain(t, name+" "+action, r, "no longer one of this Table's respondents")
+			}
+			if n := f.count(`SELECT count(*) FROM audit_log WHERE action = 'refused'`); n != 0 {
+				t.Errorf("%d refusals audited, want none", n)
+			}
+			if _, _, _, ok := f.note(); ok {
+				t.Error("a note was saved")
+			}
+			if n := f.count(`SELECT count(*) FROM checkin_pending_replies WHERE resolved_at IS NOT NULL`); n != 0 {
+				t.Errorf("%d questions settled", n)
+			}
+		})
 	}
 }

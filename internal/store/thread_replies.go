@@ -181,21 +181,37 @@ func (o ops) AddPendingReply(ctx context.Context, actor Actor, recipientID int64
 	return id, created, err
 }
 
+// ErrNoLongerRespondent is a click on a pending reply that names the
+// clicker, who no longer answers for the prompt's Table (moved to another
+// organisation, or removed): not a forgery, and said plainly.
+var ErrNoLongerRespondent = fmt.Errorf("no longer a respondent of the prompt's Table: %w", domain.ErrForbidden)
+
 // PendingReplyFor reads pending reply id for the person who clicks one of
 // its buttons: only the person the row names may, otherwise ErrNotRespondent
-// (the id came from a client).
+// (the id came from a client); ErrNoLongerRespondent when it names them but
+// they no longer may answer the prompt (the mayAnswer rule).
 func (o ops) PendingReplyFor(ctx context.Context, id int64, slackUserID string) (PendingReply, error) {
-	var p PendingReply
-	err := sqlx.GetContext(ctx, o.q(), &p, `
-		SELECT pr.id, pr.recipient_id, rc.prompt_id, pr.kind, pr.message_ts, pr.body, pr.resolved_at
-		FROM checkin_pending_replies pr
-		JOIN checkin_recipients rc ON rc.id = pr.recipient_id
-		JOIN people pe ON pe.id = rc.person_id
-		WHERE pr.id = $1 AND pe.slack_user_id = $2 AND pe.active`, id, slackUserID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, ErrNotRespondent
+	var row struct {
+		PendingReply
+		Respondent bool `db:"respondent"`
 	}
-	return p, wrap("pending reply", err)
+	err := sqlx.GetContext(ctx, o.q(), &row, `
+		SELECT pp.id, pp.recipient_id, rc.prompt_id, pp.kind, pp.message_ts, pp.body, pp.resolved_at,
+			(`+mayAnswer+`) AS respondent
+		FROM checkin_pending_replies pp
+		JOIN checkin_recipients rc ON rc.id = pp.recipient_id
+		JOIN checkin_prompts pr ON pr.id = rc.prompt_id
+		JOIN people pe ON pe.id = rc.person_id
+		WHERE pp.id = $1 AND pe.slack_user_id = $2`, id, slackUserID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return PendingReply{}, ErrNotRespondent
+	case err != nil:
+		return PendingReply{}, wrap("pending reply", err)
+	case !row.Respondent:
+		return row.PendingReply, ErrNoLongerRespondent
+	}
+	return row.PendingReply, nil
 }
 
 // PendingReplyAt is the unresolved pending reply of message messageTS to
@@ -229,6 +245,26 @@ func (o ops) ResolvePendingReply(ctx context.Context, actor Actor, id int64, res
 		return nil
 	})
 	return resolved, err
+}
+
+// LockAnswerablePrompt locks prompt promptID's row, as LockPrompt does,
+// when slackUserID may answer it (the mayAnswer rule, decided before any
+// row is locked: a stranger's click never waits on, nor holds, a Table's
+// prompt); otherwise ErrNotRespondent, nothing locked. For a prompt id that
+// came from a client.
+func (o ops) LockAnswerablePrompt(ctx context.Context, promptID int64, slackUserID string) error {
+	if o.tx == nil {
+		return fmt.Errorf("lock prompt %d outside a transaction", promptID)
+	}
+	var id int64
+	err := sqlx.GetContext(ctx, o.tx, &id, `
+		SELECT pr.id FROM checkin_prompts pr JOIN people pe ON pe.slack_user_id = $2
+		WHERE pr.id = $1 AND `+mayAnswer+`
+		FOR UPDATE OF pr`, promptID, slackUserID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotRespondent
+	}
+	return wrap("lock answerable prompt", err)
 }
 
 // LockPrompt locks prompt promptID's row until the caller's transaction
