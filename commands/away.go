@@ -36,7 +36,14 @@ func (rt *Router) away(ctx context.Context, r *Request) (Reply, error) {
 	if r.Lang == domain.English {
 		endWord = "end"
 	}
-	endCommand := SlashCommand + " " + r.Verb + " " + endWord
+	// In the reader's language, whichever verb they typed: "/pic away end".
+	endCommand := SlashCommand + " " + r.Command.Verb(r.Lang) + " " + endWord
+	respondent := false
+	if p, err := rt.store.PersonBySlackID(ctx, r.Caller.SlackUserID); err == nil {
+		respondent = p.AnswersCheckins
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return Reply{}, err
+	}
 	args := strings.TrimSpace(r.Args)
 	if args == "" {
 		if current == nil {
@@ -51,10 +58,15 @@ func (rt *Router) away(ctx context.Context, r *Request) (Reply, error) {
 		if err := rt.store.SetAwayUntil(ctx, storeActor(r), r.Caller.SlackUserID, nil); err != nil {
 			return Reply{}, err
 		}
+		if !respondent {
+			return textReply(r.T("away.ended_other")), nil
+		}
 		return textReply(r.T("away.ended")), nil
 	}
 	last, ok := parseAway(args, today)
 	switch {
+	case negativeAway.MatchString(args):
+		return Reply{}, userError("away.negative", esc(args), awayExamples(r))
 	case !ok:
 		return Reply{}, userError("away.unreadable", esc(args), awayExamples(r))
 	case last.Before(today):
@@ -65,15 +77,17 @@ func (rt *Router) away(ctx context.Context, r *Request) (Reply, error) {
 	if err := rt.store.SetAwayUntil(ctx, storeActor(r), r.Caller.SlackUserID, &last); err != nil {
 		return Reply{}, err
 	}
-	lines := []string{r.T("away.set", dateWords(r.Lang, last), endCommand)}
-	if p, err := rt.store.PersonBySlackID(ctx, r.Caller.SlackUserID); err == nil && !p.AnswersCheckins {
-		lines = append(lines, r.T("away.not_respondent"))
+	if !respondent {
+		return textReply(r.T("away.set_other", dateWords(r.Lang, last), endCommand)), nil
 	}
-	return textReply(strings.Join(lines, "\n")), nil
+	return textReply(r.T("away.set", dateWords(r.Lang, last), endCommand)), nil
 }
 
+// negativeAway is a duration typed with a minus sign: "-3 jours".
+var negativeAway = regexp.MustCompile(`^\s*[-−–]\s*\d`)
+
 func awayExamples(r *Request) string {
-	cmd := SlashCommand + " " + r.Verb
+	cmd := SlashCommand + " " + r.Command.Verb(r.Lang)
 	if r.Lang == domain.English {
 		return "`" + cmd + " 2 weeks`, `" + cmd + " January 15`, `" + cmd + " 2027-01-15`"
 	}
@@ -149,6 +163,17 @@ func parseAway(s string, today time.Time) (time.Time, bool) {
 	if last, ok := parseDuration(words, today); ok {
 		return last, true
 	}
+	if len(words) == 1 {
+		switch words[0] {
+		case "aujourd hui", "aujourdhui", "today":
+			return today, true
+		case "demain", "tomorrow":
+			return today.AddDate(0, 0, 1), true
+		}
+	}
+	if len(words) == 2 && words[0] == "aujourd" && words[1] == "hui" {
+		return today, true
+	}
 	return parseDayMonth(words, today)
 }
 
@@ -163,7 +188,9 @@ func parseDuration(words []string, today time.Time) (time.Time, bool) {
 			return time.Time{}, false
 		}
 	}
-	if n <= 0 || n > maxAwayDays {
+	// Far counts are read, so that the caller says "at most a year";
+	// beyond this one they are nonsense.
+	if n <= 0 || n > 100*maxAwayDays {
 		return time.Time{}, false
 	}
 	switch words[1] {
@@ -172,10 +199,9 @@ func parseDuration(words []string, today time.Time) (time.Time, bool) {
 	case "semaine", "semaines", "sem", "week", "weeks", "w", "wk", "wks":
 		return today.AddDate(0, 0, 7*n-1), true
 	case "mois", "month", "months":
-		if n > 12 {
-			return time.Time{}, false
-		}
 		return today.AddDate(0, n, -1), true
+	case "an", "ans", "annee", "annees", "year", "years", "yr", "yrs":
+		return today.AddDate(n, 0, -1), true
 	}
 	return time.Time{}, false
 }
