@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -294,7 +295,8 @@ func (d *threadDM) dropPending(ctx context.Context) error {
 }
 
 // outsideThread is a DM beside the prompts: while one is open, Relais asks
-// whether it is the month's note; otherwise it says where notes go, once.
+// whether it is the month's note; otherwise it may say where notes go
+// (help).
 func (d *threadDM) outsideThread(ctx context.Context) error {
 	if d.ev.Subtype == "message_changed" {
 		return nil
@@ -305,9 +307,7 @@ func (d *threadDM) outsideThread(ctx context.Context) error {
 	}
 	p, err := d.tx.OpenPromptIn(ctx, d.ev.Channel, d.ev.User)
 	if errors.Is(err, store.ErrNoPrompt) {
-		msg := fit(d.r, textReply(d.r.T("thread.no_prompt")))
-		return d.enqueue(ctx, delivery.Message{Key: "checkin-dm-help:" + d.ev.Channel + ":" + d.ev.TS,
-			Kind: KindThreadReply, To: d.ev.Channel, Text: msg.Text, Blocks: blocksJSON(msg)})
+		return d.help(ctx)
 	}
 	if err != nil {
 		return err
@@ -317,6 +317,21 @@ func (d *threadDM) outsideThread(ctx context.Context) error {
 		return err
 	}
 	return d.ask(ctx, p, target, store.PendingOutsideThread, body)
+}
+
+// help says where notes go, and that this DM is not saved, to someone who
+// answers check-ins and writes to Relais while none of theirs is open: once
+// a day at most (the delivery's key names the person and the day in
+// Relais' time zone), not at every DM. Coordinators and partners, who are
+// sent no check-in, are not told about them.
+func (d *threadDM) help(ctx context.Context) error {
+	if p := d.r.Person; p == nil || !p.Active || !p.AnswersCheckins {
+		return nil
+	}
+	day := d.r.Now.In(d.rt.opts.Location).Format(time.DateOnly)
+	msg := fit(d.r, textReply(d.r.T("thread.no_prompt")))
+	return d.enqueue(ctx, delivery.Message{Key: "checkin-dm-help:" + d.ev.User + ":" + day,
+		Kind: KindThreadReply, To: d.ev.Channel, Text: msg.Text, Blocks: blocksJSON(msg)})
 }
 
 // ask records a DM to ask about and asks, once per message: in the

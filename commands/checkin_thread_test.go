@@ -370,17 +370,37 @@ func TestShortRepliesAndDMsOutsideTheThreadAskFirst(t *testing.T) {
 		t.Errorf("%d notes after a dismissed question, want USM's only", n)
 	}
 
-	// Without an open prompt: nothing saved, a short answer, once per message.
-	none := commands.Event{TeamID: "T1", Type: "message", User: "UPART", Channel: "DUPART", ChannelType: "im",
-		Text: "Bonjour, une question sur le financement ?", TS: "1700000007.000100"}
-	f.send(none)
-	f.send(none)
-	help := f.taken(commands.KindThreadReply)
-	if len(help) != 2 || help[0].Key != help[1].Key || !strings.Contains(help[0].Text, "is not saved") {
-		t.Errorf("help answers: %+v", help)
-	}
 	if n := f.count(`SELECT count(*) FROM checkin_pending_replies WHERE resolved_at IS NULL`); n != 0 {
 		t.Errorf("%d questions left open", n)
+	}
+}
+
+// Without an open prompt, a DM is not saved; someone who answers
+// check-ins is told where notes go once a day (one delivery key per person
+// and day, whatever the message), coordinators and partners not at all.
+func TestDMWithoutAnOpenPromptGetsTheHelpOnceADay(t *testing.T) {
+	f := threadRound(t)
+	if err := f.st.ExecAsForTest(ctx, "test", `UPDATE checkin_rounds SET status = 'closed'`); err != nil {
+		t.Fatal(err)
+	}
+	dm := func(user, channel, ts string) commands.Event {
+		return commands.Event{TeamID: "T1", Type: "message", User: user, Channel: channel, ChannelType: "im",
+			Text: "Bonjour, une question sur le financement ?", TS: ts}
+	}
+	f.send(dm("UPART", "DUPART", "1700000007.000100"))
+	f.send(dm("UCOORD", "DUCOORD", "1700000007.000200"))
+	if help := f.taken(commands.KindThreadReply); len(help) != 0 {
+		t.Errorf("help sent to a partner or a coordinator: %+v", help)
+	}
+	f.send(dm("USM", smDM, "1700000007.000300"))
+	f.send(dm("USM", smDM, "1700000008.000300"))
+	help := f.taken(commands.KindThreadReply)
+	if len(help) != 2 || help[0].Key != help[1].Key || help[0].Key != "checkin-dm-help:USM:2026-11-01" ||
+		help[0].To != smDM || !strings.Contains(help[0].Text, "is not saved") {
+		t.Errorf("help answers (one delivery key a day): %+v", help)
+	}
+	if n := f.count(`SELECT count(*) FROM checkin_pending_replies`) + f.count(`SELECT count(*) FROM checkin_thread_replies`); n != 0 {
+		t.Errorf("%d rows written", n)
 	}
 }
 
