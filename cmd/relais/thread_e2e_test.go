@@ -75,8 +75,8 @@ func (r *checkinRound) noteBody(user string) string {
 // A Table answers in its prompt's DM thread, over signed HTTP events
 // against a running relais serve and the fake Slack: two replies form one
 // note, an edit rewrites it, a retried event adds nothing, a short reply is
-// asked about first, a bot's message is ignored, and "coordination only"
-// is one click.
+// asked about first, a bot's message is ignored, "coordination only" is
+// one click, and deleting a note's only reply deletes the note.
 func TestAnswerInTheDMThread(t *testing.T) {
 	r := openDemoRound(t)
 	const verdun, stMichel = "UDEMOVERDUN", "UDEMOSTMICHEL"
@@ -148,5 +148,23 @@ func TestAnswerInTheDMThread(t *testing.T) {
 	payload, _ = r.slack.Click(t, ask[0].ID, stMichel, "checkin:pending:save")
 	r.interact(payload)
 	waitFor(t, 20*time.Second, "the short reply saved", func() bool { return r.noteBody(stMichel) == "merci !" })
+	waitFor(t, 20*time.Second, "St-Michel's prompt DM to show its note", func() bool {
+		return strings.Contains(r.parentDM(stMichel).Shows(), "merci !")
+	})
+
+	// That reply deleted in Slack: it was the whole note, so the note goes,
+	// and the prompt DM asks for an answer again.
+	r.event("EvThread0006", map[string]any{"type": "message", "subtype": "message_deleted", "hidden": true,
+		"channel": r.slack.DM(stMichel), "channel_type": "im", "ts": "1800000006.000100", "event_ts": "1800000006.000100",
+		"deleted_ts": "1800000005.000100", "previous_message": map[string]any{"type": "message", "user": stMichel,
+			"text": "merci !", "ts": "1800000005.000100", "thread_ts": r.parentDM(stMichel).TS}}, false)
+	if n := r.count(`SELECT count(*) FROM progress_notes WHERE prompt_id = $1`, r.promptOf(stMichel)); n != 0 {
+		t.Fatalf("%d notes left for St-Michel after its only reply was deleted", n)
+	}
+	r.waitThread(stMichel, 2, "la note est supprimée")
+	waitFor(t, 20*time.Second, "St-Michel's prompt DM to ask for an answer again", func() bool {
+		dm := r.parentDM(stMichel)
+		return !strings.Contains(dm.Shows(), "merci !") && hasButton(dm, "checkin:answer")
+	})
 	r.serve.stop(t)
 }
