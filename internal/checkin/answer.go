@@ -3,7 +3,6 @@ package checkin
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/pic-montreal/relais/internal/store"
@@ -63,16 +62,12 @@ func NoteBody(typed string, replies []string) string {
 }
 
 // TypedBody is the typed part of a note: its answers in the order of the
-// round's questions, as the modal joins them (a question without a key is
-// stored under its position, from 1).
+// round's questions, as the modal joins them (every question has a key:
+// checkQuestions gives one to those written without).
 func TypedBody(qs store.Questions, answers map[string]string) string {
 	var parts []string
-	for i, q := range qs {
-		key := q.Key
-		if key == "" {
-			key = strconv.Itoa(i + 1)
-		}
-		if a := strings.TrimSpace(answers[key]); a != "" {
+	for _, q := range qs {
+		if a := strings.TrimSpace(answers[q.Key]); a != "" {
 			parts = append(parts, a)
 		}
 	}

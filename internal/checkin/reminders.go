@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -72,29 +71,47 @@ func ReminderMessage(in PromptInput) (string, []slack.Block) {
 // ReminderRenderer writes the reminder DM of a checkin_recipients row when
 // the deliver worker sends it, in the person's language then. A reminder no
 // longer wanted (the prompt answered, skipped or expired meanwhile, the
-// round closed, the person gone from the Table) is a domain.ErrNotFound:
-// the worker drops it without an alert, and nothing is posted.
+// round closed, the person gone from the Table or away today) is a
+// domain.ErrNotFound: the worker drops it without an alert, and nothing is
+// posted. Today is the real clock's; ReminderRendererAt takes another.
 func ReminderRenderer(ctx context.Context, st *store.Store, recipientID int64) (string, json.RawMessage, error) {
-	p, err := st.ReminderPrompt(ctx, recipientID)
+	return renderReminder(ctx, st, recipientID, time.Now())
+}
+
+// ReminderRendererAt is ReminderRenderer on the clock now, which says
+// whether the person is away today (a Montreal date, as /pic absent counts).
+func ReminderRendererAt(now func() time.Time) func(context.Context, *store.Store, int64) (string, json.RawMessage, error) {
+	return func(ctx context.Context, st *store.Store, recipientID int64) (string, json.RawMessage, error) {
+		return renderReminder(ctx, st, recipientID, now())
+	}
+}
+
+func renderReminder(ctx context.Context, st *store.Store, recipientID int64, now time.Time) (string, json.RawMessage, error) {
+	p, err := st.ReminderPrompt(ctx, recipientID, now.In(montreal))
 	if err != nil {
 		return "", nil, err
 	}
-	zone := p.TimeZone
-	if strings.TrimSpace(zone) == "" {
-		zone = schedule.DefaultTimeZone
-	}
-	loc, err := time.LoadLocation(zone)
+	in, err := promptInputOf(p)
 	if err != nil {
-		return "", nil, fmt.Errorf("reminder for recipient %d: time zone %q: %w", recipientID, zone, domain.ErrInvalid)
+		return "", nil, fmt.Errorf("reminder for recipient %d: %w", recipientID, err)
 	}
-	text, blocks := ReminderMessage(PromptInput{Lang: p.Language, ScheduleName: p.ScheduleName, TableName: p.TableName,
-		Period: schedule.DateOf(p.Period), Questions: p.Questions, ClosesAt: p.ClosesAt.In(loc),
-		ScheduledFor: p.ScheduledFor.In(loc), PromptID: p.PromptID})
+	text, blocks := ReminderMessage(in)
 	raw, err := json.Marshal(blocks)
 	if err != nil {
 		return "", nil, fmt.Errorf("reminder blocks: %w", err)
 	}
 	return text, raw, nil
+}
+
+// promptInputOf is what a prompt DM to p says, its times in the round's zone.
+func promptInputOf(p store.RecipientPrompt) (PromptInput, error) {
+	loc, err := zoneOf(p.TimeZone)
+	if err != nil {
+		return PromptInput{}, err
+	}
+	return PromptInput{Lang: p.Language, ScheduleName: p.ScheduleName, TableName: p.TableName,
+		Period: schedule.DateOf(p.Period), Questions: p.Questions, ClosesAt: p.ClosesAt.In(loc),
+		ScheduledFor: p.ScheduledFor.In(loc), Late: p.OpenedLate, PromptID: p.PromptID}, nil
 }
 
 // Reminded is one round's reminders just queued.
@@ -113,13 +130,9 @@ type Reminded struct {
 // was down sends Friday's reminder on Monday, not on Saturday), and only
 // the latest counts: after days down, one reminder, not a burst.
 func reminderDue(r store.ReminderRound, now time.Time) (n int, at time.Time, ok bool, err error) {
-	zone := r.TimeZone
-	if strings.TrimSpace(zone) == "" {
-		zone = schedule.DefaultTimeZone
-	}
-	loc, err := time.LoadLocation(zone)
+	loc, err := zoneOf(r.TimeZone)
 	if err != nil {
-		return 0, time.Time{}, false, fmt.Errorf("round %d: time zone %q: %w", r.ID, zone, domain.ErrInvalid)
+		return 0, time.Time{}, false, fmt.Errorf("round %d: %w", r.ID, err)
 	}
 	now = now.In(loc)
 	if schedule.IsQuietDay(schedule.DateOf(now)) {
@@ -196,9 +209,11 @@ func (s *Service) remindRound(ctx context.Context, id int64, now time.Time) (*Re
 		msgs := make([]delivery.Message, len(rows))
 		for i, q := range rows {
 			// Written when it is sent (ReminderRenderer), in the person's
-			// language then; dropped if the Table answered meanwhile.
+			// language then; dropped if the Table answered meanwhile. No
+			// fallback to the Table's channel: only DMs are reminded, and a
+			// refused one is given up (one prompt in the channel is enough).
 			msgs[i] = delivery.Message{Key: q.DeliveryKey, Kind: KindReminder, To: q.SlackUserID,
-				Fallback: q.SlackChannelID, Render: RenderReminder, RecipientID: q.RecipientID}
+				Render: RenderReminder, RecipientID: q.RecipientID}
 		}
 		if err := s.Enqueuer.EnqueueTx(ctx, tx, msgs...); err != nil {
 			return fmt.Errorf("enqueue reminders: %w", err)

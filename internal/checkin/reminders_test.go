@@ -113,11 +113,10 @@ func TestRemindersAtTheirWorkingDaysOnlyToTheSilent(t *testing.T) {
 		t.Fatalf("first reminders %v, want %v", keysOf(first), want)
 	}
 	for _, m := range first {
+		// No Fallback, though Saint-Michel has a channel: a refused reminder
+		// is given up, not posted there once per respondent.
 		want := delivery.Message{Key: m.Key, Kind: checkin.KindReminder, To: m.To, Render: checkin.RenderReminder,
 			RecipientID: r.recips[m.To]}
-		if m.To == "USM" || m.To == "USM2" {
-			want.Fallback = "C0SM" // as the prompt: the Table's channel if the DM is refused
-		}
 		if !reflect.DeepEqual(m, want) {
 			t.Errorf("reminder %+v, want %+v", m, want)
 		}
@@ -184,6 +183,10 @@ func TestRemindersSkipWhoCannotOrNeedNotAnswer(t *testing.T) {
 		{"back yesterday", `UPDATE people SET away_until = '2027-01-06' WHERE slack_user_id = 'USM'`, []string{"USM", "USM2", "UCDN"}},
 		{"prompt never reached them", `UPDATE checkin_recipients SET state = 'unreachable' FROM people p
 			WHERE p.id = person_id AND p.slack_user_id = 'UCDN'`, []string{"USM", "USM2"}},
+		// Their DMs refused, both prompts went to Saint-Michel's channel:
+		// reminding would post the same reminder there twice.
+		{"prompt posted in the Table's channel", `UPDATE checkin_recipients SET state = 'fallback', channel_id = 'C0SM'
+			FROM people p WHERE p.id = person_id AND p.slack_user_id IN ('USM', 'USM2')`, []string{"UCDN"}},
 		{"paused schedule", `UPDATE checkin_schedules SET active = false`, nil},
 		{"no reminders configured", `UPDATE checkin_schedules SET reminder_working_days = '{}'`, nil},
 	} {
@@ -323,8 +326,8 @@ func TestReminderRendererWritesTheReminderInTheLanguageOfNow(t *testing.T) {
 	}
 }
 
-// A reminder whose Table answered meanwhile, or whose round closed, is not
-// written: the worker drops it.
+// A reminder whose Table answered meanwhile, whose person went away, or
+// whose round closed, is not written: the worker drops it.
 func TestReminderRendererOfAPromptNoLongerPending(t *testing.T) {
 	r := newRemindRound(t)
 	exec(t, r.st, `UPDATE checkin_prompts SET status = 'answered' WHERE id = $1`, r.prompts["USM"])
@@ -334,6 +337,22 @@ func TestReminderRendererOfAPromptNoLongerPending(t *testing.T) {
 	if _, _, err := checkin.ReminderRenderer(ctx, r.st, r.recips["UCDN"]); err != nil {
 		t.Errorf("still pending: %v", err)
 	}
+	// UCDN goes away (/pic absent) until the 7th, the day the reminder leaves.
+	exec(t, r.st, `UPDATE people SET away_until = '2027-01-07' WHERE slack_user_id = 'UCDN'`)
+	for _, c := range []struct {
+		at   time.Time
+		away bool
+	}{
+		{local(2027, time.January, 7, 0, 30), true},  // the 7th in Montreal (the 7th in UTC too)
+		{local(2027, time.January, 7, 23, 30), true}, // still the 7th in Montreal, the 8th in UTC
+		{local(2027, time.January, 8, 0, 30), false}, // back
+	} {
+		_, _, err := checkin.ReminderRendererAt(func() time.Time { return c.at })(ctx, r.st, r.recips["UCDN"])
+		if c.away && !errors.Is(err, domain.ErrNotFound) || !c.away && err != nil {
+			t.Errorf("away until the 7th, at %s: %v", c.at, err)
+		}
+	}
+	exec(t, r.st, `UPDATE people SET away_until = NULL WHERE slack_user_id = 'UCDN'`)
 	r.clock.Set(local(2027, time.January, 19, 17, 0))
 	if _, err := r.svc.CloseDue(ctx); err != nil {
 		t.Fatal(err)

@@ -57,20 +57,20 @@ func (o ops) LockReminderRound(ctx context.Context, id int64, now time.Time) (r 
 
 // QueuedReminder is a reminder just recorded, to deliver.
 type QueuedReminder struct {
-	ID             int64  `db:"id"`
-	RecipientID    int64  `db:"recipient_id"`
-	PromptID       int64  `db:"prompt_id"`
-	SlackUserID    string `db:"slack_user_id"`
-	DeliveryKey    string `db:"delivery_key"`
-	SlackChannelID string `db:"slack_channel_id"` // the Table's, "" when none
+	ID          int64  `db:"id"`
+	RecipientID int64  `db:"recipient_id"`
+	PromptID    int64  `db:"prompt_id"`
+	SlackUserID string `db:"slack_user_id"`
+	DeliveryKey string `db:"delivery_key"`
 }
 
 // QueueReminders records reminder n (1-based) of a round, due at dueAt, for
 // each recipient who should get it: their Table's prompt is neither
 // answered, nothing to report, skipped nor expired; they are active, still
 // at that Table, answer check-ins and are not away on today; their prompt
-// DM reached them (sent, or posted in the Table's channel); and they have
-// had neither this reminder nor a later one. It returns the rows it wrote:
+// reached them by DM (state sent: a prompt posted in the Table's channel
+// for DMs Slack refused is not repeated there once per respondent); and
+// they have had neither this reminder nor a later one. It returns the rows it wrote:
 // none the second time, so a re-run or a second replica queues nothing.
 // The rows are audited as one bulk row (a round of 1,000 Tables).
 func (o ops) QueueReminders(ctx context.Context, actor Actor, roundID int64, n int, dueAt, today time.Time) ([]QueuedReminder, error) {
@@ -84,14 +84,12 @@ func (o ops) QueueReminders(ctx context.Context, actor Actor, roundID int64, n i
 		err := sqlx.SelectContext(ctx, tx, &out, `
 				WITH due AS (
 					SELECT rc.id AS recipient_id, pr.id AS prompt_id, pe.slack_user_id,
-						coalesce(o.slack_channel_id, '') AS slack_channel_id,
 						'reminder:' || pr.id || ':' || pe.slack_user_id || ':' || $2::int AS delivery_key
 					FROM checkin_prompts pr
-					JOIN organisations o ON o.id = pr.organisation_id
 					JOIN checkin_recipients rc ON rc.prompt_id = pr.id
 					JOIN people pe ON pe.id = rc.person_id
 					WHERE pr.round_id = $1 AND pr.status IN ('pending', 'sent')
-						AND rc.state IN ('sent', 'fallback')
+						AND rc.state = 'sent'
 						AND pe.active AND pe.answers_checkins AND pe.organisation_id = pr.organisation_id
 						AND (pe.away_until IS NULL OR pe.away_until < $4::date)
 						AND NOT EXISTS (SELECT 1 FROM checkin_reminders rm
@@ -101,7 +99,7 @@ func (o ops) QueueReminders(ctx context.Context, actor Actor, roundID int64, n i
 					SELECT recipient_id, $2, delivery_key, $3 FROM due
 					ON CONFLICT DO NOTHING
 					RETURNING id, recipient_id, delivery_key)
-				SELECT ins.id, ins.recipient_id, due.prompt_id, due.slack_user_id, ins.delivery_key, due.slack_channel_id
+				SELECT ins.id, ins.recipient_id, due.prompt_id, due.slack_user_id, ins.delivery_key
 				FROM ins JOIN due ON due.recipient_id = ins.recipient_id
 				ORDER BY ins.id`, roundID, n, dueAt, today.Format(time.DateOnly))
 		if err != nil {
@@ -137,23 +135,16 @@ func (o ops) MarkReminderPosted(ctx context.Context, key, channelID, messageTS s
 // ReminderPrompt reads what a reminder DM to a recipient says, when it is
 // sent: the recipient's RecipientPrompt, only while a reminder is still
 // wanted (the round open, the prompt neither answered nor skipped, the
-// person active at that Table and answering check-ins). Otherwise it is a
+// person active at that Table, answering check-ins and not away on today,
+// a Montreal date, as QueueReminders checks). Otherwise it is a
 // domain.ErrNotFound, and the reminder is dropped without an alert.
-func (o ops) ReminderPrompt(ctx context.Context, recipientID int64) (RecipientPrompt, error) {
+func (o ops) ReminderPrompt(ctx context.Context, recipientID int64, today time.Time) (RecipientPrompt, error) {
 	var p RecipientPrompt
-	err := sqlx.GetContext(ctx, o.q(), &p, `
-		SELECT rc.id AS recipient_id, pr.id AS prompt_id, pe.slack_user_id,
-			coalesce(pe.language::text, 'fr') AS language, o.name AS table_name, s.name AS schedule_name,
-			coalesce(r.questions, s.questions) AS questions, coalesce(r.time_zone, s.time_zone) AS time_zone,
-			r.period, r.closes_at, r.scheduled_for, r.opened_late
-		FROM checkin_recipients rc
-		JOIN people pe ON pe.id = rc.person_id
-		JOIN checkin_prompts pr ON pr.id = rc.prompt_id
-		JOIN organisations o ON o.id = pr.organisation_id
-		JOIN checkin_rounds r ON r.id = pr.round_id
-		JOIN checkin_schedules s ON s.id = r.schedule_id
+	err := sqlx.GetContext(ctx, o.q(), &p, recipientPromptSelect+recipientPromptFrom+`
 		WHERE rc.id = $1 AND r.status = 'open' AND pr.status IN ('pending', 'sent')
-			AND pe.active AND pe.answers_checkins AND pe.organisation_id = pr.organisation_id`, recipientID)
+			AND pe.active AND pe.answers_checkins AND pe.organisation_id = pr.organisation_id
+			-- Gone away (/pic absent) since the reminder was queued.
+			AND (pe.away_until IS NULL OR pe.away_until < $2::date)`, recipientID, today.Format(time.DateOnly))
 	return p, wrap("reminder prompt", notFound(err, "checkin reminder", strconv.FormatInt(recipientID, 10)))
 }
 
@@ -199,6 +190,15 @@ func (o ops) RoundsToClose(ctx context.Context, now time.Time) ([]RoundToClose, 
 	return out, wrap("rounds to close", err)
 }
 
+// roundPromptCounts reads the PromptCounts of round $1.
+const roundPromptCounts = `SELECT
+		count(*) FILTER (WHERE status = 'answered') AS answered,
+		count(*) FILTER (WHERE status = 'nothing_to_report') AS nothing_to_report,
+		count(*) FILTER (WHERE status = 'skipped') AS skipped,
+		count(*) FILTER (WHERE status = 'expired') AS expired,
+		count(*) FILTER (WHERE status IN ('pending', 'sent')) AS pending
+	FROM checkin_prompts WHERE round_id = $1`
+
 // CloseRound closes a round that is open and due at now, in the caller's
 // transaction: its status and closed_at, and its prompts still pending or
 // sent become expired (who did not answer); answered, nothing to report and
@@ -225,13 +225,7 @@ func (o ops) CloseRound(ctx context.Context, actor Actor, roundID int64, now tim
 			WHERE round_id = $1 ORDER BY id`, roundID); err != nil {
 			return wrap("round prompts", err)
 		}
-		err = sqlx.GetContext(ctx, tx, &counts, `SELECT
-				count(*) FILTER (WHERE status = 'answered') AS answered,
-				count(*) FILTER (WHERE status = 'nothing_to_report') AS nothing_to_report,
-				count(*) FILTER (WHERE status = 'skipped') AS skipped,
-				count(*) FILTER (WHERE status = 'expired') AS expired,
-				count(*) FILTER (WHERE status IN ('pending', 'sent')) AS pending
-			FROM checkin_prompts WHERE round_id = $1`, roundID)
+		err = sqlx.GetContext(ctx, tx, &counts, roundPromptCounts, roundID)
 		return wrap("closed round counts", err)
 	})
 	return closed, promptIDs, counts, err
