@@ -45,6 +45,7 @@ var suiviSubs = []suiviSub{
 	{[]string{"reprendre", "resume"}, (*Router).suiviResume},
 	{[]string{"lancer", "run"}, (*Router).suiviRun},
 	{[]string{"statut", "status", "état", "reponses", "answers"}, (*Router).suiviStatus},
+	{[]string{"aide", "help", "?"}, (*Router).suiviHelp},
 }
 
 // suivi is the coordinators' command for check-in schedules.
@@ -78,18 +79,29 @@ func (rt *Router) service() (*checkin.Service, error) {
 	return rt.opts.Checkins, nil
 }
 
-// findSchedule reads a schedule by the slug typed; an unknown one lists those
-// that exist.
+// findSchedule reads the schedule the words typed name (matchSchedules: a
+// slug, a slug's distinctive word, a name). Several are asked about with a
+// button each (a questionError), never picked; none lists those that exist.
 func (rt *Router) findSchedule(ctx context.Context, r *Request, args []string) (store.Schedule, error) {
 	if len(args) == 0 {
 		return store.Schedule{}, rt.unknownSchedule(ctx, r, "")
 	}
-	slug := strings.ToLower(args[0])
-	sc, err := rt.store.ScheduleBySlug(ctx, slug)
-	if errors.Is(err, domain.ErrNotFound) {
-		return sc, rt.unknownSchedule(ctx, r, args[0])
+	all, err := rt.store.ListSchedules(ctx)
+	if err != nil {
+		return store.Schedule{}, err
 	}
-	return sc, err
+	typed := strings.Join(args, " ")
+	ms := matchSchedules(all, typed)
+	switch len(ms) {
+	case 0:
+		return store.Schedule{}, rt.unknownSchedule(ctx, r, typed)
+	case 1:
+		return ms[0], nil
+	}
+	sub, _ := splitVerb(r.Args) // the subcommand word, as typed
+	return store.Schedule{}, &questionError{whichSchedule(r, typed, ms, func(slug string) string {
+		return r.Verb + " " + sub + " " + slug
+	})}
 }
 
 func (rt *Router) unknownSchedule(ctx context.Context, r *Request, typed string) error {

@@ -45,9 +45,9 @@ func (rt *Router) suiviStatus(ctx context.Context, r *Request, args []string) (R
 	if len(args) == 0 {
 		return rt.currentStatus(ctx, r, schedules)
 	}
-	sel, err := readRoundSelector(args, schedules)
+	sel, err := rt.statusSelector(r, args, schedules)
 	if err != nil {
-		return Reply{}, statusUsage(r, err)
+		return Reply{}, err
 	}
 	var found []store.Round
 	names := map[int64]store.Schedule{}
@@ -137,6 +137,70 @@ func roundBefore(a, b store.Round) bool {
 func (rt *Router) roundLabel(r *Request, s store.Schedule, rd store.Round) string {
 	opened := rd.OpenedAt.In(rt.opts.Location)
 	return r.T("status.round_label", s.Name, monthName(r.Lang, schedule.DateOf(rd.Period)), dateWords(r.Lang, opened))
+}
+
+// statusSelector reads `suivi statut …`'s words: those that name a round
+// (a month, a year, a round's number) and the others, which name a schedule
+// as matchSchedules reads them. Several schedules are asked about with
+// buttons (a questionError); none is a message listing them.
+func (rt *Router) statusSelector(r *Request, args []string, schedules []store.Schedule) (roundSelector, error) {
+	var named, roundWords []string
+	if ms := matchSchedules(schedules, strings.Join(args, " ")); len(ms) == 1 && exactSchedule(ms[0], args) {
+		named = args // a whole name, digits and all
+	} else {
+		for _, a := range args {
+			if isRoundWord(a) {
+				roundWords = append(roundWords, a)
+			} else {
+				named = append(named, a)
+			}
+		}
+	}
+	var sched *store.Schedule
+	if len(named) > 0 {
+		typed := strings.Join(named, " ")
+		ms := matchSchedules(schedules, typed)
+		switch len(ms) {
+		case 0:
+			return roundSelector{}, userError("status.unknown_schedule", esc(typed), scheduleList(schedules),
+				SlashCommand, r.Verb, suiviWord(r, "statut"))
+		case 1:
+			sched = &ms[0]
+		default:
+			rest := strings.Join(roundWords, " ")
+			return roundSelector{}, &questionError{whichSchedule(r, typed, ms, func(slug string) string {
+				return strings.TrimSpace(fmt.Sprintf("%s %s %s %s", r.Verb, suiviWord(r, "statut"), slug, rest))
+			})}
+		}
+	}
+	if len(roundWords) == 0 {
+		if sched == nil {
+			return roundSelector{}, statusUsage(r, errNoSelector)
+		}
+		return roundSelector{schedule: sched}, nil
+	}
+	sel, err := readRoundSelector(roundWords, nil)
+	if err != nil {
+		return sel, statusUsage(r, err)
+	}
+	sel.schedule = sched
+	return sel, nil
+}
+
+func exactSchedule(s store.Schedule, args []string) bool {
+	key := domain.MatchKey(strings.Join(args, " "))
+	return key == domain.MatchKey(s.Slug) || key == domain.MatchKey(s.Name)
+}
+
+// isRoundWord says a word names a round rather than a schedule: a month,
+// a year, a round's number, "tour".
+func isRoundWord(a string) bool {
+	if isoMonth.MatchString(a) || slashMonth.MatchString(a) {
+		return true
+	}
+	w := domain.MatchKey(a)
+	_, month := monthWords[w]
+	return month || w == "tour" || w == "round" || yearWord.MatchString(w) || roundIDWord.MatchString(w)
 }
 
 // roundSelector is what `suivi statut …` was given to find a round.
@@ -280,6 +344,13 @@ func (rt *Router) roundStatusReply(ctx context.Context, r *Request, s store.Sche
 			checkin.DateTime(r.Lang, closed.In(rt.opts.Location)))
 	}
 	lines = append(lines, fmt.Sprintf("*%s* `%s` — %s", esc(s.Name), esc(s.Slug), when))
+	if !s.Active {
+		key := "status.paused"
+		if rd.Status == "open" {
+			key = "status.paused_open"
+		}
+		lines = append(lines, r.T(key, SlashCommand, r.Verb, suiviWord(r, "reprendre"), esc(s.Slug)))
+	}
 	lines = append(lines, rateLine(r, c), countsLine(r, c))
 
 	byStatus := map[string][]string{}
@@ -418,4 +489,18 @@ func joinNames(r *Request, names []string, room int) string {
 		b.WriteString(n)
 	}
 	return b.String()
+}
+
+// suiviHelp lists the subcommands with an example each.
+func (rt *Router) suiviHelp(ctx context.Context, r *Request, _ []string) (Reply, error) {
+	slug := "suivi-mensuel"
+	if all, err := rt.store.ListSchedules(ctx); err != nil {
+		return Reply{}, err
+	} else if len(all) > 0 {
+		slug = all[0].Slug
+	}
+	cmd := SlashCommand + " " + r.Verb
+	w := func(french string) string { return cmd + " " + suiviWord(r, french) }
+	return textReply(r.T("suivi.help", cmd, w("statut"), w("statut"), esc(slug), w("créer"), w("modifier"), esc(slug),
+		w("pause"), esc(slug), w("reprendre"), esc(slug), w("lancer"), esc(slug), w("pause-tout"))), nil
 }

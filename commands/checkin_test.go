@@ -133,7 +133,7 @@ func TestSuiviPauseResumeRunInBothLanguages(t *testing.T) {
 		t.Errorf("%d rounds (%v), want 1", rounds, err)
 	}
 	list := run(t, rt, coordinator, "suivi")
-	mustContain(t, "list after run", list, "*Dernier tour :* octobre 2026, ouvert le 1er novembre 2026 à 7 h", "en cours", "0 répondu", "3 en attente",
+	mustContain(t, "list after run", list, "*Dernier tour :* octobre 2026, ouvert le 1er novembre 2026 à 7 h", "en cours", "0 répondu", "3 sans réponse",
 		"1er décembre 2026 à 9 h", "il portera sur novembre 2026") // the occurrence after the one opened early
 
 	// Unknown slugs and subcommands say what exists.

@@ -453,9 +453,12 @@ func inputMessage(r *Request, p inputProblem) string {
 // logs get the cause.
 func (rt *Router) errorReply(ctx context.Context, r *Request, err error) Reply {
 	var ue *UserError
+	var question *questionError
 	switch {
 	case errors.As(err, &ue):
 		return textReply(r.T(ue.Key, ue.Args...))
+	case errors.As(err, &question):
+		return question.reply
 	case errors.Is(err, domain.ErrForbidden):
 		return textReply(r.T("error.forbidden", r.Verb))
 	case errors.Is(err, domain.ErrNotFound):
