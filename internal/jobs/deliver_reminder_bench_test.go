@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
@@ -10,8 +9,6 @@ import (
 	"github.com/pic-montreal/relais/internal/checkin/schedule"
 	"github.com/pic-montreal/relais/internal/delivery"
 	"github.com/pic-montreal/relais/internal/seed"
-	"github.com/pic-montreal/relais/internal/slackbot"
-	"github.com/pic-montreal/relais/internal/slackfake"
 	"github.com/pic-montreal/relais/internal/testdb"
 )
 
@@ -35,16 +32,8 @@ func BenchmarkDeliverReminders1000(b *testing.B) {
 		if _, err := seed.Synthetic(ctx, st, seed.SyntheticOptions{Quartiers: 1000, Initiatives: 1, Funding: 1, Notes: 1}); err != nil {
 			b.Fatal(err)
 		}
-		clock := epochClock()
-		fake := slackfake.New(b, slackfake.Options{Now: clock})
-		fake.LimitRate("chat.postMessage", 50)
-		sender := slackbot.NewSender(slackbot.SenderConfig{BotToken: fake.BotToken(), APIURL: fake.APIURL(), Logger: quietLogger()})
-		j, err := New(st, Config{Logger: quietLogger(), Now: clock, Sender: sender, DeliveryWorkers: 50,
-			FetchPollInterval: 50 * time.Millisecond, fetchCooldown: 10 * time.Millisecond, noPeriodic: true,
-			Renderers: map[string]Renderer{checkin.RenderReminder: checkin.ReminderRenderer}})
-		if err != nil {
-			b.Fatal(err)
-		}
+		d := newBenchDelivery(b, st, map[string]Renderer{checkin.RenderReminder: checkin.ReminderRenderer})
+		j := d.jobs
 		opened := time.Date(2027, time.January, 5, 9, 0, 0, 0, loc)
 		at := opened
 		enq := NewEnqueuer(j)
@@ -78,24 +67,7 @@ func BenchmarkDeliverReminders1000(b *testing.B) {
 			b.Fatalf("remind: %+v, %v", res, err)
 		}
 		queued := time.Since(start)
-		deadline := start.Add(2 * time.Minute) // a safety net, not the measure
-		for {
-			var pending int
-			if err := st.DB().Get(&pending, `SELECT count(*) FROM deliveries WHERE status = 'pending'`); err != nil {
-				b.Fatal(err)
-			}
-			if pending == 0 || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		elapsed := time.Since(start)
-		stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if err := j.Stop(stopCtx); err != nil {
-			b.Error(err)
-		}
-		cancel()
-
+		elapsed := d.drain(b, st, start)
 		var keys []string
 		if err := st.DB().Select(&keys, `SELECT delivery_key FROM checkin_reminders`); err != nil {
 			b.Fatal(err)
@@ -104,28 +76,8 @@ func BenchmarkDeliverReminders1000(b *testing.B) {
 		if err := st.DB().Get(&recorded, `SELECT count(*) FROM checkin_reminders WHERE message_ts IS NOT NULL`); err != nil {
 			b.Fatal(err)
 		}
-		counts := fake.CountByMetadataKey("", "key")
-		lost, duplicated := 0, 0
-		for _, k := range keys {
-			switch c := counts[k]; {
-			case c == 0:
-				lost++
-			case c > 1:
-				duplicated += c - 1
-			}
-		}
-		limited := 0
-		for _, c := range fake.Calls("chat.postMessage") {
-			if c.Status == http.StatusTooManyRequests {
-				limited++
-			}
-		}
 		b.ReportMetric(queued.Seconds()*1000, "ms-to-queue")
-		b.ReportMetric(elapsed.Seconds(), "seconds")
-		b.ReportMetric(float64(lost), "lost")
-		b.ReportMetric(float64(duplicated), "duplicated")
-		b.ReportMetric(float64(limited), "429s")
-		b.ReportMetric(float64(fake.MaxInAnyWindow("chat.postMessage", time.Second)), "max/s")
+		lost, duplicated := d.report(b, keys, elapsed)
 		if len(keys) != 1000 || recorded != 1000 || lost > 0 || duplicated > 0 || elapsed > 22*time.Second {
 			b.Errorf("%d reminders (%d recorded posted) in %s: %d lost, %d duplicated (want 1,000 in ≤ 22 s, none lost or duplicated)",
 				len(keys), recorded, elapsed, lost, duplicated)

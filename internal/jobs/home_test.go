@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,14 +62,10 @@ func (e *deliveryEnv) publishes(user string, status int) int {
 
 // homeClock is a settable clock for the refresh windows: a test moves it
 // rather than wait for real time.
-type homeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type homeClock struct{ now atomic.Pointer[time.Time] }
 
-func (c *homeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *homeClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+func (c *homeClock) Now() time.Time  { return *c.now.Load() }
+func (c *homeClock) Set(t time.Time) { c.now.Store(&t) }
 
 // rateLimitedAt wraps a Sender and records, on the real clock River snoozes
 // by, when a publish came back rate limited.
