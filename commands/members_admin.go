@@ -174,6 +174,11 @@ func rawMentionOf(who mentioned) string {
 	return "<@" + who.userID + "|" + who.label + ">"
 }
 
+// ParseRole reads a role as one may type it, in French or English
+// ("coordinateur", "partner", "membre", "table_member"…): Slack's words, which
+// the shell accepts too.
+func ParseRole(s string) (domain.Role, bool) { return parseRole(s) }
+
 // parseRole reads a role in French or English.
 func parseRole(s string) (domain.Role, bool) {
 	switch domain.MatchKey(s) {

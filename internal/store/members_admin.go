@@ -390,3 +390,14 @@ func (o ops) AwayFrom(ctx context.Context, slackUserIDs []string, day time.Time)
 	}
 	return out, nil
 }
+
+// OrganisationsWithSlugLike lists the organisations whose slug is closest
+// to typed (trigram similarity), best first, at most limit: what the shell
+// suggests for a mistyped slug.
+func (o ops) OrganisationsWithSlugLike(ctx context.Context, typed string, limit int) ([]domain.Organisation, error) {
+	var out []domain.Organisation
+	err := sqlx.SelectContext(ctx, o.q(), &out, `SELECT `+organisationColumns+` FROM organisations o
+		WHERE similarity(o.slug, $1) > 0.3 ORDER BY similarity(o.slug, $1) DESC, o.slug LIMIT $2`,
+		strings.ToLower(strings.TrimSpace(typed)), limit)
+	return out, wrap("organisations with slug like", err)
+}
