@@ -160,17 +160,11 @@ func PromptRenderer(ctx context.Context, st *store.Store, recipientID int64) (st
 	if err != nil {
 		return "", nil, err
 	}
-	zone := p.TimeZone
-	if strings.TrimSpace(zone) == "" {
-		zone = schedule.DefaultTimeZone
-	}
-	loc, err := time.LoadLocation(zone)
+	in, err := promptInputOf(p)
 	if err != nil {
-		return "", nil, fmt.Errorf("prompt for recipient %d: time zone %q: %w", recipientID, zone, domain.ErrInvalid)
+		return "", nil, fmt.Errorf("prompt for recipient %d: %w", recipientID, err)
 	}
-	text, blocks := PromptMessage(PromptInput{Lang: p.Language, ScheduleName: p.ScheduleName, TableName: p.TableName,
-		Period: schedule.DateOf(p.Period), Questions: p.Questions, ClosesAt: p.ClosesAt.In(loc),
-		ScheduledFor: p.ScheduledFor.In(loc), Late: p.OpenedLate, PromptID: p.PromptID})
+	text, blocks := PromptMessage(in)
 	raw, err := json.Marshal(blocks)
 	if err != nil {
 		return "", nil, fmt.Errorf("prompt blocks: %w", err)

@@ -153,14 +153,11 @@ func PromptStateRenderer(ctx context.Context, st *store.Store, recipientID int64
 	if err != nil {
 		return "", nil, err
 	}
-	loc, err := zoneOf(p.TimeZone)
+	in, err := promptInputOf(p.RecipientPrompt)
 	if err != nil {
 		return "", nil, fmt.Errorf("prompt state for recipient %d: %w", recipientID, err)
 	}
-	text, blocks := StateMessage(StateInput{
-		PromptInput: PromptInput{Lang: p.Language, ScheduleName: p.ScheduleName, TableName: p.TableName,
-			Period: schedule.DateOf(p.Period), Questions: p.Questions, ClosesAt: p.ClosesAt.In(loc),
-			ScheduledFor: p.ScheduledFor.In(loc), Late: p.OpenedLate, PromptID: p.PromptID},
+	text, blocks := StateMessage(StateInput{PromptInput: in,
 		Status: p.Status, RoundOpen: p.RoundOpen, AnsweredBy: p.AnsweredBy, ByReader: p.AnsweredByRecipient,
 		Note: p.Note, Shared: p.InChannel, ReaderGone: p.ReaderGone,
 	})
