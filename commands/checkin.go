@@ -261,7 +261,7 @@ func (rt *Router) scheduleLines(r *Request, s store.Schedule, pauses []schedule.
 	c := counts[rd.ID]
 	lines = append(lines, r.T("suivi.latest", monthName(r.Lang, schedule.DateOf(rd.Period)),
 		checkin.DateTime(r.Lang, rd.OpenedAt.In(rt.opts.Location)), status,
-		c.Answered, c.NothingToReport, c.Skipped, c.Pending))
+		c.Answered, c.NothingToReport, c.Skipped, c.Pending+c.Expired)) // no answer, as statut counts it
 	return lines
 }
 
