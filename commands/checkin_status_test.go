@@ -84,14 +84,14 @@ func TestSuiviStatusInBothLanguages(t *testing.T) {
 		mustContain(t, text, r, "Réponses : Suivi &lt;!channel&gt; mensuel, octobre 2026", "`mensuel`", "en cours jusqu'au",
 			"*Taux de réponse : 33\u00a0%* (1 sur 3 Tables)",
 			"1 répondu · 0 rien à signaler · 0 pas ce mois-ci · 2 sans réponse",
-			"*Sans réponse (1)*\nTable de Côte-des-Neiges", "*Sans réponse, faute de répondant inscrit (1)*\nTable de Verdun",
+			"*Sans réponse (1)*\nTable de Côte-des-Neiges", "*Sans réponse, personne ne l'a reçu (aucun répondant inscrit, ou tous absents, à l'ouverture du tour) (1)*\nTable de Verdun",
 			"*Ont répondu (1)*\nTable de Saint-Michel",
 			"*Tours précédents*", "• septembre 2026 — *Taux de réponse : 67\u00a0%* (2 sur 3 Tables) · 1 répondu · 0 rien à signaler · 1 pas ce mois-ci · 1 sans réponse")
 		mustNotContain(t, text, r, "<!channel>", commands.ActionShare, "Autres suivis")
 	}
 	en := run(t, rt, coordEN, "checkin status")
 	mustContain(t, "en", en, "Answers: Suivi &lt;!channel&gt; mensuel, October 2026", "*Response rate: 33%* (1 of 3 Tables)",
-		"1 answered · 0 nothing to report · 0 skipped · 2 no answer", "*No answer (1)*", "*No answer, with no respondent registered (1)*",
+		"1 answered · 0 nothing to report · 0 skipped · 2 no answer", "*No answer (1)*", "*No answer, nobody received it (no respondent registered, or all away, when the round opened) (1)*",
 		"*Answered (1)*", "*Earlier rounds*", "• September 2026")
 
 	// An earlier round, by month, number or slug and month: closed, and no later round in its history.
@@ -99,7 +99,7 @@ func TestSuiviStatusInBothLanguages(t *testing.T) {
 		"suivi statut " + itoa(sept), "suivi statut #" + itoa(sept), "suivi statut tour " + itoa(sept)} {
 		r := run(t, rt, coordinator, text)
 		mustContain(t, text, r, "Réponses : Suivi &lt;!channel&gt; mensuel, septembre 2026", "clos le",
-			"*Pas ce mois-ci (1)*\nTable de Côte-des-Neiges", "*Sans réponse, faute de répondant inscrit (1)*\nTable de Verdun")
+			"*Pas ce mois-ci (1)*\nTable de Côte-des-Neiges", "*Sans réponse, personne ne l'a reçu (aucun répondant inscrit, ou tous absents, à l'ouverture du tour) (1)*\nTable de Verdun")
 		mustNotContain(t, text, r, "Tours précédents", "• octobre 2026")
 	}
 	mustContain(t, "en month", run(t, rt, coordEN, "checkin status September"), "Answers: Suivi &lt;!channel&gt; mensuel, September 2026",
@@ -179,6 +179,6 @@ func TestSuiviStatusFor1000TablesFitsOneMessage(t *testing.T) {
 		mustNotContain(t, who, r, "trop longue", "too long", "List cut")
 	}
 	r := run(t, rt, coordinator, "suivi statut")
-	mustContain(t, "1000", r, "sur 1003 Tables)", "autres", "Sans réponse, faute de répondant inscrit (251)", "Ont répondu (250)")
-	mustContain(t, "1000 en", run(t, rt, coordEN, "checkin status"), "more", "No answer, with no respondent registered (251)")
+	mustContain(t, "1000", r, "sur 1003 Tables)", "autres", "Sans réponse, personne ne l'a reçu (aucun répondant inscrit, ou tous absents, à l'ouverture du tour) (251)", "Ont répondu (250)")
+	mustContain(t, "1000 en", run(t, rt, coordEN, "checkin status"), "more", "No answer, nobody received it (no respondent registered, or all away, when the round opened) (251)")
 }
