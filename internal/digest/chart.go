@@ -198,6 +198,14 @@ func barsPlot(d chartData, lang domain.Language) (*plot.Plot, error) {
 		most = max(most, b.PerResident)
 	}
 
+	// The median goes first, under the bars and their figures, which stay legible.
+	median, err := plotter.NewLine(plotter.XYs{{X: d.Median / 100, Y: -0.5}, {X: d.Median / 100, Y: float64(slots) - 0.5}})
+	if err != nil {
+		return nil, err
+	}
+	median.LineStyle = draw.LineStyle{Color: medianColor, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
+	p.Add(median)
+
 	// Bars fill most of their row: the data area is the canvas less the
 	// title and the axis with its notes, about 190 points.
 	row := (vg.Length(ChartHeight)*vg.Inch/chartDPI - 190) / vg.Length(slots)
@@ -221,12 +229,6 @@ func barsPlot(d chartData, lang domain.Language) (*plot.Plot, error) {
 	figures.Offset = vg.Point{X: vg.Points(4)}
 	p.Add(figures)
 
-	median, err := plotter.NewLine(plotter.XYs{{X: d.Median / 100, Y: -0.5}, {X: d.Median / 100, Y: float64(slots) - 0.5}})
-	if err != nil {
-		return nil, err
-	}
-	median.LineStyle = draw.LineStyle{Color: medianColor, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
-	p.Add(median)
 	p.Legend.Add(i18n.T(lang, "digest.chart.median", money(lang, d.Median)), median)
 	p.Legend.TextStyle.Font = font.From(chartFont, 11)
 	// Bottom right is over the lowest bars, the shortest ones.
