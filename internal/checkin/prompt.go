@@ -160,14 +160,20 @@ func PromptRenderer(ctx context.Context, st *store.Store, recipientID int64) (st
 	if err != nil {
 		return "", nil, err
 	}
+	return renderAs(p, "prompt", PromptMessage)
+}
+
+// renderAs writes what message says of p, as a renderer returns it; what
+// names it in errors.
+func renderAs(p store.RecipientPrompt, what string, message func(PromptInput) (string, []slack.Block)) (string, json.RawMessage, error) {
 	in, err := promptInputOf(p)
 	if err != nil {
-		return "", nil, fmt.Errorf("prompt for recipient %d: %w", recipientID, err)
+		return "", nil, fmt.Errorf("%s for recipient %d: %w", what, p.RecipientID, err)
 	}
-	text, blocks := PromptMessage(in)
+	text, blocks := message(in)
 	raw, err := json.Marshal(blocks)
 	if err != nil {
-		return "", nil, fmt.Errorf("prompt blocks: %w", err)
+		return "", nil, fmt.Errorf("%s blocks: %w", what, err)
 	}
 	return text, raw, nil
 }

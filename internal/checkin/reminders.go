@@ -91,16 +91,7 @@ func renderReminder(ctx context.Context, st *store.Store, recipientID int64, now
 	if err != nil {
 		return "", nil, err
 	}
-	in, err := promptInputOf(p)
-	if err != nil {
-		return "", nil, fmt.Errorf("reminder for recipient %d: %w", recipientID, err)
-	}
-	text, blocks := ReminderMessage(in)
-	raw, err := json.Marshal(blocks)
-	if err != nil {
-		return "", nil, fmt.Errorf("reminder blocks: %w", err)
-	}
-	return text, raw, nil
+	return renderAs(p, "reminder", ReminderMessage)
 }
 
 // promptInputOf is what a prompt DM to p says, its times in the round's zone.
