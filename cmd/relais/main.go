@@ -68,6 +68,7 @@ func init() {
 		seedCommand,
 		checkinCommand,
 		peopleCommand,
+		digestCommand,
 		serveCommand,
 		loadgenCommand,
 	}
