@@ -93,6 +93,9 @@ type Config struct {
 	// JobRescueAfter is how long a job may stay "running" before another
 	// process takes it as abandoned (its process died) and runs it again.
 	JobRescueAfter time.Duration
+	// DigestChannels receive the monthly digest, each in its language and
+	// for its audience; none posts no digest.
+	DigestChannels []DigestChannel
 }
 
 // Error is a configuration error: which variable, and what is wrong with it.
@@ -201,6 +204,9 @@ func Load(getenv func(string) string) (Config, error) {
 	rate := get(EnvSlackPostRate, strconv.FormatFloat(DefaultSlackPostRate, 'f', -1, 64))
 	if c.SlackPostRate, err = strconv.ParseFloat(rate, 64); err != nil || !(c.SlackPostRate > 0 && c.SlackPostRate <= 1000) {
 		return Config{}, errorf(EnvSlackPostRate, "%q is not a rate from 0 (excluded) to 1000 messages per second", rate)
+	}
+	if c.DigestChannels, err = parseDigestChannels(get(EnvDigestChannels, "")); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }
@@ -415,5 +421,6 @@ func Vars() []Var {
 		{EnvCoordinationChan, "", "channel id (C… or G…) where coordinators' alerts go, French then English; unset: a DM to each active coordinator"},
 		{EnvSlackPostRate, "48", "chat.postMessage calls per second Relais allows itself (Slack allows about 50 in any second)"},
 		{EnvJobRescueAfter, "2m", "after how long a job left running by a process that died runs again (10s to 1h)"},
+		{EnvDigestChannels, "", "channels that receive the monthly digest, channel:language:audience, comma-separated (C0123ABCD:fr:partnership,G0456EFGH:en:coordinators)"},
 	}
 }

@@ -110,6 +110,10 @@ func (s *Server) answerMoreLocked(method string, c Call) (a obj, ok bool) {
 		return s.answerViewLocked(method, c), true
 	case "files.getUploadURLExternal", "files.completeUploadExternal":
 		return s.answerFileLocked(method, c), true
+	case "conversations.info", "conversations.members":
+		return s.answerChannelLocked(method, c), true
+	case "users.info":
+		return s.botInfoLocked(c)
 	}
 	return nil, false
 }

@@ -147,6 +147,7 @@ type Server struct {
 	views viewState
 	files fileState
 	deliv deliveryState
+	chans channelState // channels.go
 }
 
 // New starts a fake Slack on 127.0.0.1.
