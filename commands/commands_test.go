@@ -213,7 +213,8 @@ func TestEveryCommandForEveryRole(t *testing.T) {
 	users := map[domain.Role]string{domain.RoleCoordinator: coordinator, domain.RolePartner: partner,
 		domain.RoleTableMember: cdnMember, domain.RoleGuest: guest}
 	examples := map[string]string{"aide": "aide", "quartier": "quartier Verdun", "initiatives": "initiatives logement",
-		"financement": "financement 2017", "chercher": "chercher logement", "langue": "langue", "membres": "membres", "suivi": "suivi", "absent": "absent"}
+		"financement": "financement 2017", "chercher": "chercher logement", "langue": "langue", "membres": "membres", "suivi": "suivi", "absent": "absent",
+		"suivre": "suivre", "ne": "ne plus suivre logement"}
 	for _, c := range rt.Commands() {
 		text, ok := examples[c.Name]
 		if !ok {

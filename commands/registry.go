@@ -34,5 +34,10 @@ func (rt *Router) registry() []*Command {
 			SummaryKey: "suivi.summary", ExampleKey: "suivi.example", Roles: coordinator, Run: rt.suivi},
 		{Name: "absent", Aliases: []string{"away", "absence"}, UsageKey: "away.usage", SummaryKey: "away.summary",
 			ExampleKey: "away.example", Roles: known, Personal: true, Run: rt.away},
+		{Name: "suivre", Aliases: []string{"follow"}, UsageKey: "follow.usage", SummaryKey: "follow.summary",
+			ExampleKey: "follow.example", Roles: known, Personal: true, Run: rt.follow},
+		// "ne plus suivre <thème>": its first word is the verb.
+		{Name: "ne", Aliases: []string{"unfollow"}, UsageKey: "unfollow.usage", SummaryKey: "unfollow.summary",
+			ExampleKey: "unfollow.example", Roles: known, Personal: true, Run: rt.unfollow},
 	}
 }

@@ -318,9 +318,11 @@ func renderings(t *testing.T, d digest.Digest, lang domain.Language) []string {
 
 func blocksJSON(t *testing.T, p digest.Part) string {
 	t.Helper()
-	b, err := json.Marshal(p.Blocks)
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // show "<@U…>" as Slack receives it
+	if err := enc.Encode(p.Blocks); err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	return b.String()
 }

@@ -135,3 +135,13 @@ func TestChart(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkChart draws the chart of 1,000 quartiers (docs/performance.md).
+func BenchmarkChart(b *testing.B) {
+	rows := quartiers(1000)
+	for b.Loop() {
+		if _, _, _, err := Chart(october, rows, domain.French); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
