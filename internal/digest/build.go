@@ -50,12 +50,30 @@ type builder struct {
 	audience  Audience
 	quartiers map[int64]store.DigestQuartier
 	themes    map[string]Theme
+	// keys caches each name's sort key: folding names in every comparison
+	// cost most of a 1,000-quartier digest.
+	keys map[string]string
+}
+
+// compare orders names as a reader expects: accents and case aside.
+func (b *builder) compare(x, y string) int {
+	kx, ok := b.keys[x]
+	if !ok {
+		kx = domain.MatchKey(x)
+		b.keys[x] = kx
+	}
+	ky, ok := b.keys[y]
+	if !ok {
+		ky = domain.MatchKey(y)
+		b.keys[y] = ky
+	}
+	return cmp.Or(strings.Compare(kx, ky), strings.Compare(x, y))
 }
 
 func newBuilder(data store.DigestData, a Audience) *builder {
 	b := &builder{data: data, audience: a,
 		quartiers: make(map[int64]store.DigestQuartier, len(data.Quartiers)),
-		themes:    make(map[string]Theme, len(data.Themes))}
+		themes:    make(map[string]Theme, len(data.Themes)), keys: map[string]string{}}
 	for _, q := range data.Quartiers {
 		b.quartiers[q.ID] = q
 	}
@@ -119,7 +137,7 @@ func (b *builder) highlights(m Month) ([]Highlight, []QuartierRef) {
 		hs = append(hs, h)
 	}
 	sort.SliceStable(hs, func(i, j int) bool {
-		if c := compareNames(hs[i].Quartier.Name, hs[j].Quartier.Name); c != 0 {
+		if c := b.compare(hs[i].Quartier.Name, hs[j].Quartier.Name); c != 0 {
 			return c < 0
 		}
 		return hs[i].Period.First().After(hs[j].Period.First()) // M before the late note of M−1
@@ -131,14 +149,6 @@ func (b *builder) highlights(m Month) ([]Highlight, []QuartierRef) {
 		}
 	}
 	return hs, silent
-}
-
-// compareNames orders names as a reader expects: accents and case aside.
-func compareNames(a, b string) int {
-	if c := strings.Compare(domain.MatchKey(a), domain.MatchKey(b)); c != 0 {
-		return c
-	}
-	return strings.Compare(a, b)
 }
 
 func conditions(keys []string) []domain.Condition {
@@ -377,7 +387,7 @@ func (b *builder) allGroups(m Month, previous bool) [4][]Connection {
 			continue
 		}
 		slices.SortFunc(g.initiatives, func(x, y InitiativeRef) int {
-			return cmp.Or(compareNames(x.Quartier, y.Quartier), strings.Compare(x.Code, y.Code))
+			return cmp.Or(b.compare(x.Quartier, y.Quartier), strings.Compare(x.Code, y.Code))
 		})
 		out[3] = append(out[3], Connection{Kind: ByInitiative, Key: key, Theme: &t, Funder: g.funder,
 			Quartiers: b.contacts(g.quartiers), Initiatives: g.initiatives})
@@ -402,7 +412,7 @@ func (b *builder) contacts(ids map[int64]bool) []Contact {
 		out = append(out, b.contact(id))
 	}
 	slices.SortFunc(out, func(x, y Contact) int {
-		return cmp.Or(compareNames(x.Quartier.Name, y.Quartier.Name), cmp.Compare(x.Quartier.ID, y.Quartier.ID))
+		return cmp.Or(b.compare(x.Quartier.Name, y.Quartier.Name), cmp.Compare(x.Quartier.ID, y.Quartier.ID))
 	})
 	return out
 }
