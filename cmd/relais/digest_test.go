@@ -25,6 +25,8 @@ func TestDigestUsageErrors(t *testing.T) {
 		{[]string{"--audience", "everyone"}, `relais digest: --audience "everyone": use partnership or coordinators`},
 		{[]string{"2026-10"}, `relais digest: unexpected argument "2026-10"`},
 		{[]string{"--colour"}, `relais digest: flag provided but not defined: -colour`},
+		// Publishing is not wired yet: said plainly, nothing posted.
+		{[]string{"--month", "2026-10", "--send"}, `relais digest: --send is not available yet`},
 	} {
 		code, out, errOut := runRelais(t, nil, append([]string{"digest"}, c.args...)...)
 		if code != 2 || out != "" {
@@ -81,15 +83,36 @@ func TestDigestFormats(t *testing.T) {
 		if code != 0 || errOut != "" {
 			t.Fatalf("exit %d, stderr %q", code, errOut)
 		}
-		var v map[string]json.RawMessage
+		type message struct {
+			Text   string            `json:"text"`
+			Blocks []json.RawMessage `json:"blocks"`
+		}
+		var v struct {
+			Parent *message  `json:"parent"`
+			Thread []message `json:"thread"`
+		}
 		if err := json.Unmarshal([]byte(out), &v); err != nil {
 			t.Fatalf("not JSON: %v\n%s", err, out)
 		}
-		if _, ok := v["parent"]; !ok || len(v) != 2 {
-			t.Errorf("want parent and thread, got %s", out)
+		if v.Parent == nil || !strings.Contains(v.Parent.Text, "October 2026") || len(v.Parent.Blocks) == 0 {
+			t.Fatalf("parent: %+v", v.Parent)
 		}
-		if _, ok := v["thread"]; !ok {
-			t.Errorf("no thread: %s", out)
+		if len(v.Thread) == 0 {
+			t.Fatal("no thread reply for a month with notes")
+		}
+		for i, m := range v.Thread {
+			if m.Text == "" || len(m.Blocks) == 0 {
+				t.Errorf("reply %d: text %q, %d blocks", i, m.Text, len(m.Blocks))
+			}
+		}
+	})
+
+	t.Run("markdown", func(t *testing.T) {
+		for lang, month := range map[string]string{"fr": "octobre 2026", "en": "October 2026"} {
+			code, out, errOut := runRelais(t, vars, "digest", "--month", "2026-10", "--lang", lang)
+			if code != 0 || errOut != "" || !strings.HasPrefix(out, "# ") || !strings.Contains(out, month) {
+				t.Errorf("%s: exit %d, stderr %q, stdout %.200q", lang, code, errOut, out)
+			}
 		}
 	})
 
@@ -99,8 +122,12 @@ func TestDigestFormats(t *testing.T) {
 		if code != 0 || out != "" || errOut != "" {
 			t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 		}
-		if _, err := os.Stat(file); err != nil {
+		md, err := os.ReadFile(file)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if !strings.Contains(string(md), "janvier 2030") {
+			t.Errorf("an empty month's digest does not name it:\n%s", md)
 		}
 		// Without funding in a quartier, the chart says so rather than failing.
 		code, out, errOut = runRelais(t, vars, "digest", "--month", "2030-01", "--format", "png")
