@@ -214,7 +214,7 @@ func TestEveryCommandForEveryRole(t *testing.T) {
 		domain.RoleTableMember: cdnMember, domain.RoleGuest: guest}
 	examples := map[string]string{"aide": "aide", "quartier": "quartier Verdun", "initiatives": "initiatives logement",
 		"financement": "financement 2017", "chercher": "chercher logement", "langue": "langue", "membres": "membres", "suivi": "suivi", "absent": "absent",
-		"suivre": "suivre", "ne": "ne plus suivre logement"}
+		"suivre": "suivre", "ne": "ne plus suivre logement", "condensé": "condensé aide"}
 	for _, c := range rt.Commands() {
 		text, ok := examples[c.Name]
 		if !ok {

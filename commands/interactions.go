@@ -48,7 +48,7 @@ func (rt *Router) interactions() []Interaction {
 		{ActionID: ActionSuiviResume, Run: rt.suiviButton("reprendre")},
 		{ActionID: ActionSuiviRun, Run: rt.suiviButton("lancer")},
 		{ActionID: ActionChoose, Prefix: true, Run: rt.choose},
-	}, append(rt.checkinButtons(), rt.threadButtons()...)...)
+	}, append(append(rt.checkinButtons(), rt.threadButtons()...), rt.digestButtons()...)...)
 }
 
 // views declares every modal Relais opens.

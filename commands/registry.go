@@ -34,6 +34,8 @@ func (rt *Router) registry() []*Command {
 			SummaryKey: "suivi.summary", ExampleKey: "suivi.example", Roles: coordinator, Run: rt.suivi},
 		{Name: "absent", Aliases: []string{"away", "absence"}, UsageKey: "away.usage", SummaryKey: "away.summary",
 			ExampleKey: "away.example", Roles: known, Personal: true, Run: rt.away},
+		{Name: "condensé", Aliases: []string{"digest", "résumé", "digests"}, UsageKey: "digestcmd.usage",
+			SummaryKey: "digestcmd.summary", ExampleKey: "digestcmd.example", Roles: everyone, Personal: true, Run: rt.digestCommand},
 		{Name: "suivre", Aliases: []string{"follow"}, UsageKey: "follow.usage", SummaryKey: "follow.summary",
 			ExampleKey: "follow.example", Roles: known, Personal: true, Run: rt.follow},
 		// "ne plus suivre <thème>": its first word is the verb.

@@ -1,0 +1,438 @@
+package commands
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/pic-montreal/relais/internal/blockkit"
+	"github.com/pic-montreal/relais/internal/delivery"
+	"github.com/pic-montreal/relais/internal/digest"
+	"github.com/pic-montreal/relais/internal/domain"
+	"github.com/pic-montreal/relais/internal/i18n"
+	"github.com/pic-montreal/relais/internal/store"
+)
+
+// Buttons of `condensé envoyer`'s confirmation. ActionDigestSend's value is
+// the month ("2026-10"), a hint of which digest: the right to publish is the
+// clicker's role, read again from the directory.
+const (
+	ActionDigestSend   = "digest:send"
+	ActionDigestCancel = "digest:cancel"
+)
+
+// KindDigestPreview is the delivery kind of a preview's DMs.
+const KindDigestPreview = "digest_preview"
+
+// Bounds of a preview's thread: each reply is queued once the message before
+// it is posted (see followPreview).
+var (
+	previewPollEvery = 250 * time.Millisecond
+	previewPartWait  = 3 * time.Minute
+)
+
+// digestButtons declares the digest's buttons: the highlights' "Read the
+// note" (declared by internal/digest, which draws it) and the send
+// confirmation's.
+func (rt *Router) digestButtons() []Interaction {
+	return []Interaction{
+		{ActionID: digest.ActionOpenNote, Run: rt.openDigestNote},
+		{ActionID: ActionDigestSend, Run: rt.confirmDigestSend},
+		{ActionID: ActionDigestCancel, Run: rt.cancelDigestSend},
+	}
+}
+
+// digestSubs are `condensé`'s subcommands, French word first.
+var digestSubs = []struct {
+	words []string
+	run   func(rt *Router, ctx context.Context, r *Request, args []string) (Reply, error)
+}{
+	{[]string{"aperçu", "preview", "voir", "show"}, (*Router).digestPreview},
+	{[]string{"envoyer", "send", "publier", "publish"}, (*Router).digestSend},
+	{[]string{"aide", "help", "?"}, (*Router).digestHelp},
+}
+
+// digestCommand is `/pic condensé [aperçu|envoyer|aide] [mois]`. Alone or
+// followed by a month, it previews.
+func (rt *Router) digestCommand(ctx context.Context, r *Request) (Reply, error) {
+	args := strings.Fields(r.Args)
+	if len(args) == 0 {
+		return rt.digestPreview(ctx, r, nil)
+	}
+	key := domain.MatchKey(args[0])
+	for _, s := range digestSubs {
+		for _, w := range s.words {
+			if domain.MatchKey(w) == key {
+				return s.run(rt, ctx, r, args[1:])
+			}
+		}
+	}
+	if _, ok := parseDigestMonth(r.Args, digest.MonthOf(r.Now)); ok {
+		return rt.digestPreview(ctx, r, args)
+	}
+	return Reply{}, userError("digestcmd.unknown_sub", esc(args[0]), SlashCommand, r.Verb)
+}
+
+func (rt *Router) digestHelp(_ context.Context, r *Request, _ []string) (Reply, error) {
+	return textReply(r.T("digestcmd.help", SlashCommand, r.Verb)), nil
+}
+
+// digestMonth reads the month args name, the last complete month when
+// they name none. A month to come, or words that are no month, is a
+// UserError with examples.
+func (rt *Router) digestMonth(r *Request, args []string) (digest.Month, error) {
+	current := digest.MonthOf(r.Now.In(rt.opts.Location))
+	text := strings.TrimSpace(strings.Join(args, " "))
+	if text == "" {
+		return current.Prev(), nil
+	}
+	m, ok := parseDigestMonth(text, current)
+	if !ok {
+		return digest.Month{}, userError("digestcmd.month.unreadable", esc(text), SlashCommand, r.Verb)
+	}
+	if m.First().After(current.First()) {
+		return digest.Month{}, userError("digestcmd.month.future", i18n.Month(r.Lang, m.Year, int(m.Month)),
+			i18n.Month(r.Lang, current.Year, int(current.Month)))
+	}
+	return m, nil
+}
+
+// parseDigestMonth reads "2026-10", "10/2026", "octobre 2026", "oct 2026",
+// "2026 octobre" or a month alone ("oct", "octobre"), which is its latest
+// occurrence up to current.
+func parseDigestMonth(s string, current digest.Month) (digest.Month, bool) {
+	if m, err := digest.Parse(s); err == nil {
+		return m, true
+	}
+	var month time.Month
+	year := 0
+	for _, w := range strings.Fields(domain.MatchKey(strings.NewReplacer(".", " ", ",", " ").Replace(s))) {
+		switch {
+		case w == "de" || w == "of" || w == "mois" || w == "month":
+		case monthWords[w] != 0 && month == 0:
+			month = monthWords[w]
+		case yearWord.MatchString(w) && year == 0:
+			year, _ = strconv.Atoi(w)
+		default:
+			return digest.Month{}, false
+		}
+	}
+	if month == 0 {
+		return digest.Month{}, false
+	}
+	if year == 0 {
+		year = current.Year
+		if month > current.Month {
+			year--
+		}
+	}
+	return digest.Month{Year: year, Month: month}, true
+}
+
+// audienceFor is the digest a reader may see: coordinators' for a
+// coordinator, the partnership's for anyone else Relais knows.
+func audienceFor(role domain.Role) digest.Audience {
+	if role == domain.RoleCoordinator {
+		return digest.Coordinators
+	}
+	return digest.Partnership
+}
+
+// digestPreview sends month M's digest, as the caller may see it and in
+// their language, to their DM with Relais, marked as a preview: the parent,
+// then its thread replies. It answers at once; the messages go through
+// deliveries.
+func (rt *Router) digestPreview(ctx context.Context, r *Request, args []string) (Reply, error) {
+	m, err := rt.digestMonth(r, args)
+	if err != nil {
+		return Reply{}, err
+	}
+	// Which notes it quotes follows the role: read it again, uncached, as
+	// coordinators-only commands do.
+	if err := rt.confirmRole(ctx, r); err != nil {
+		return Reply{}, err
+	}
+	if r.Role == domain.RoleGuest {
+		return Reply{}, userError("digestcmd.preview.guest", SlashCommand)
+	}
+	svc, err := rt.service()
+	if err != nil {
+		return Reply{}, userError("digestcmd.preview.unavailable")
+	}
+	month := i18n.Month(r.Lang, m.Year, int(m.Month))
+	if rt.opts.CheckinsQueueOnly {
+		// The console shows no DM; the command line prints the same digest.
+		return textReply(r.T("digestcmd.preview.console", month, m.String(), r.Lang, audienceFor(r.Role))), nil
+	}
+	d, err := digest.Build(ctx, rt.store, m, audienceFor(r.Role))
+	if err != nil {
+		return Reply{}, err
+	}
+	msgs, err := previewMessages(r, m, digest.Messages(d, r.Lang))
+	if err != nil {
+		return Reply{}, err
+	}
+	if err := rt.store.InTx(ctx, storeActor(r), func(tx *store.Tx) error {
+		return svc.Enqueuer.EnqueueTx(ctx, tx, msgs[0])
+	}); err != nil {
+		return Reply{}, err
+	}
+	go rt.followPreview(context.WithoutCancel(ctx), svc.Enqueuer, storeActor(r), msgs[0].Key, msgs[1:])
+	return textReply(r.T("digestcmd.preview.sent", month)), nil
+}
+
+// previewMessages marks each part of a digest as a preview and makes it a
+// delivery to the caller's DM, keyed by caller, month and request: a
+// command or click Slack delivers again queues nothing more. Marking may
+// push a part over Slack's limits: it is then split, never cut.
+func previewMessages(r *Request, m digest.Month, parts []digest.Part) ([]delivery.Message, error) {
+	base := fmt.Sprintf("digest-preview:%s:%s:%s:", r.Caller.SlackUserID, m, requestKey(r))
+	mark := r.T("digestcmd.preview.mark")
+	var msgs []delivery.Message
+	for _, p := range parts {
+		blocks := append([]slack.Block{blockkit.Context(esc(mark))}, p.Blocks...)
+		for _, split := range blockkit.Split(mark+" — "+p.Text, blocks) {
+			b, err := json.Marshal(split.Blocks)
+			if err != nil {
+				return nil, fmt.Errorf("preview blocks: %w", err)
+			}
+			text := split.Text
+			if !strings.HasPrefix(text, mark) {
+				text = mark + " — " + text
+			}
+			msgs = append(msgs, delivery.Message{Key: base + strconv.Itoa(len(msgs)), Kind: KindDigestPreview,
+				To: r.Caller.SlackUserID, Text: blockkit.Truncate(text, blockkit.MaxMessageText), Blocks: b})
+		}
+	}
+	return msgs, nil
+}
+
+// requestKey names one request: Slack's trigger_id is unique per command or
+// click and comes back the same when Slack delivers it again; without one
+// (the console), the minute.
+func requestKey(r *Request) string {
+	id := r.TriggerID
+	if id == "" {
+		id = "minute:" + strconv.FormatInt(r.Now.Unix()/60, 10)
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:6])
+}
+
+// followPreview queues a preview's thread replies, each once the message
+// before it is posted. The delivery worker posts each delivery on its own
+// and several at once, so neither the thread's ts nor the order is known
+// when the command runs: the parent's ts is read from its deliveries row
+// once posted, and each reply waits for the one before so that the thread
+// reads in order. Every reply keeps its key, so running the same request
+// again resumes and posts nothing twice. It gives up on a message that
+// failed or took too long (the DM then shows the parent, or part of the
+// thread): a preview is asked again at will.
+func (rt *Router) followPreview(ctx context.Context, enq delivery.Enqueuer, actor store.Actor, parentKey string, replies []delivery.Message) {
+	log := rt.opts.Logger.With("delivery_key", parentKey)
+	parent, ok := rt.waitSent(ctx, parentKey)
+	if !ok {
+		log.WarnContext(ctx, "digest preview: the parent was not posted; its thread is not sent")
+		return
+	}
+	for _, m := range replies {
+		m.To, m.ThreadTS = parent.ChannelID, parent.MessageTS
+		if err := rt.store.InTx(ctx, actor, func(tx *store.Tx) error { return enq.EnqueueTx(ctx, tx, m) }); err != nil {
+			log.ErrorContext(ctx, "digest preview: a reply was not queued", "key", m.Key, "err", err)
+			return
+		}
+		if _, ok := rt.waitSent(ctx, m.Key); !ok {
+			log.WarnContext(ctx, "digest preview: a reply was not posted; the rest is not sent", "key", m.Key)
+			return
+		}
+	}
+}
+
+// waitSent waits until delivery key is posted; false when it failed, or is
+// still not posted after previewPartWait.
+func (rt *Router) waitSent(ctx context.Context, key string) (store.Delivery, bool) {
+	ctx, cancel := context.WithTimeout(ctx, previewPartWait)
+	defer cancel()
+	tick := time.NewTicker(previewPollEvery)
+	defer tick.Stop()
+	for {
+		d, err := rt.store.Delivery(ctx, key)
+		switch {
+		case err == nil && d.Status == store.DeliverySent && d.ChannelID != "" && d.MessageTS != "":
+			return d, true
+		case err == nil && d.Status == store.DeliveryFailed:
+			return d, false
+		case err != nil && ctx.Err() == nil:
+			rt.opts.Logger.WarnContext(ctx, "digest preview: delivery not read", "key", key, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return store.Delivery{}, false
+		case <-tick.C:
+		}
+	}
+}
+
+// digestSend asks a coordinator to confirm publishing month M's digest.
+func (rt *Router) digestSend(ctx context.Context, r *Request, args []string) (Reply, error) {
+	if err := rt.confirmRole(ctx, r); err != nil {
+		return Reply{}, err
+	}
+	if r.Role != domain.RoleCoordinator {
+		return Reply{}, userError("digestcmd.send.forbidden", SlashCommand, r.Verb)
+	}
+	m, err := rt.digestMonth(r, args)
+	if err != nil {
+		return Reply{}, err
+	}
+	question := r.T("digestcmd.send.confirm", monthPhrase(r.Lang, m), r.T("digestcmd.send.channels"))
+	return Reply{Text: question, Blocks: []slack.Block{
+		section(question),
+		blockkit.Actions("digest_send",
+			blockkit.Button(ActionDigestSend, r.T("digestcmd.send.button"), m.String()),
+			blockkit.Button(ActionDigestCancel, r.T("digestcmd.send.cancel"), m.String())),
+	}}, nil
+}
+
+// monthPhrase is the month as a sentence takes it after "the digest":
+// "d'octobre 2026", "de mars 2026", "for October 2026".
+func monthPhrase(lang domain.Language, m digest.Month) string {
+	name := i18n.Month(lang, m.Year, int(m.Month))
+	switch {
+	case lang == domain.English:
+		return "for " + name
+	case strings.ContainsRune("aeiouâàéèêîôûAEIOU", []rune(name)[0]):
+		return "d'" + name
+	default:
+		return "de " + name
+	}
+}
+
+// confirmDigestSend publishes the digest a confirmation names, if the
+// clicker coordinates now (read again, uncached). Its answer replaces the
+// question, which only the clicker sees.
+func (rt *Router) confirmDigestSend(ctx context.Context, act ActionInvocation) Reply {
+	r, err := rt.newRequest(ctx, act.Caller, act.ChannelID)
+	if err != nil {
+		return rt.unavailableReply()
+	}
+	if err := rt.confirmRole(ctx, r); err != nil {
+		return rt.unavailableReply()
+	}
+	if r.Role != domain.RoleCoordinator {
+		rt.opts.Logger.WarnContext(ctx, "digest send refused: not a coordinator", "user", act.Caller.SlackUserID)
+		return fit(r, textReply(r.T("digestcmd.send.forbidden", SlashCommand, digestVerb(r))))
+	}
+	m, err := digest.Parse(act.Value)
+	if err != nil {
+		return fit(r, textReply(r.T("action.unknown")))
+	}
+	// Publishing (digest-publish) is not wired into the Router yet: say
+	// so, and how to get the digest meanwhile.
+	reply := fit(r, textReply(r.T("digestcmd.send.not_yet", monthPhrase(r.Lang, m), m.String())))
+	reply.ReplaceOriginal = act.Surface == SurfacePrivate
+	return reply
+}
+
+// cancelDigestSend answers "Annuler": nothing is published.
+func (rt *Router) cancelDigestSend(ctx context.Context, act ActionInvocation) Reply {
+	r, err := rt.newRequest(ctx, act.Caller, act.ChannelID)
+	if err != nil {
+		return rt.unavailableReply()
+	}
+	reply := fit(r, textReply(r.T("digestcmd.send.cancelled")))
+	reply.ReplaceOriginal = act.Surface == SurfacePrivate
+	return reply
+}
+
+// digestVerb is `condensé` in the reader's language.
+func digestVerb(r *Request) string {
+	if r.Lang == domain.English {
+		return "digest"
+	}
+	return "condensé"
+}
+
+// openDigestNote shows a highlight's whole note to the clicker, privately,
+// if the server's own rule lets them read it: the button's value only says
+// which note. The channel's message is never replaced.
+func (rt *Router) openDigestNote(ctx context.Context, act ActionInvocation) Reply {
+	r, err := rt.newRequest(ctx, act.Caller, act.ChannelID)
+	if err != nil {
+		return rt.unavailableReply()
+	}
+	if err := rt.confirmRole(ctx, r); err != nil {
+		return rt.unavailableReply()
+	}
+	id, ok := parsePromptID(act.Value)
+	if !ok {
+		return rt.refuseNote(ctx, r, act, 0)
+	}
+	v := store.Viewer{Role: r.Role}
+	if r.Person != nil {
+		v.OrganisationID = r.Person.OrganisationID
+	}
+	n, err := rt.store.NoteForReader(ctx, v, id)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return rt.refuseNote(ctx, r, act, id)
+	case err != nil:
+		rt.opts.Logger.ErrorContext(ctx, "digest note not read", "note_id", id, "err", err)
+		return rt.unavailableReply()
+	case !n.Readable:
+		return rt.refuseNote(ctx, r, act, id)
+	}
+	return privately(fit(r, noteReply(r, n)))
+}
+
+// noteReply is a whole note: its quartier and month, who may read it, its
+// text as a quote, its themes and conditions.
+func noteReply(r *Request, n store.ReadNote) Reply {
+	month := i18n.Month(r.Lang, n.Period.Year(), int(n.Period.Month()))
+	title := r.T("digestcmd.note.title", n.QuartierName, month)
+	facts := []string{esc(r.T("digestcmd.note.visibility." + string(n.Visibility)))}
+	if n.AuthorName != "" {
+		facts = append(facts, r.T("digestcmd.note.author", esc(n.AuthorName)))
+	}
+	blocks := []slack.Block{header(title), contextBlock(strings.Join(facts, " · "))}
+	var quoted []string
+	for _, line := range strings.Split(n.Body, "\n") {
+		quoted = append(quoted, "> "+esc(line))
+	}
+	blocks = append(blocks, sections(quoted)...)
+	var tags []string
+	if len(n.ThemeSlugs) > 0 {
+		tags = append(tags, r.T("digestcmd.note.themes", esc(strings.Join(n.ThemeSlugs, ", "))))
+	}
+	if len(n.Conditions) > 0 {
+		var names []string
+		for _, c := range n.Conditions {
+			names = append(names, domain.Condition(c).Name(r.Lang))
+		}
+		tags = append(tags, r.T("digestcmd.note.conditions", esc(strings.Join(names, ", "))))
+	}
+	if len(tags) > 0 {
+		blocks = append(blocks, contextBlock(strings.Join(tags, " · ")))
+	}
+	return Reply{Text: esc(title) + "\n" + esc(n.Body), Blocks: blocks}
+}
+
+// refuseNote audits a click naming a note the clicker may not read (or
+// none: a forged or stale value) and tells them privately.
+func (rt *Router) refuseNote(ctx context.Context, r *Request, act ActionInvocation, id int64) Reply {
+	details := map[string]any{"via": "button:" + act.ActionID, "value": truncateRunes(act.Value, 100)}
+	if err := rt.store.RecordRefused(ctx, store.SlackActor(r.Caller.SlackUserID), "progress_notes", id, details); err != nil {
+		rt.opts.Logger.ErrorContext(ctx, "refusal not audited", "err", err)
+	}
+	rt.opts.Logger.WarnContext(ctx, "digest note refused: not readable by the clicker", "user", r.Caller.SlackUserID,
+		"note_id", id, "role", r.Role)
+	return privately(fit(r, textReply(r.T("digestcmd.note.forbidden"))))
+}
