@@ -18,6 +18,8 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/pic-montreal/relais/internal/delivery"
+	"github.com/pic-montreal/relais/internal/digest"
+	"github.com/pic-montreal/relais/internal/domain"
 	"github.com/pic-montreal/relais/internal/store"
 )
 
@@ -71,6 +73,12 @@ type Config struct {
 	// (checkin.Service); nil runs no check-in tick.
 	Checkins CheckinTicker
 
+	// DigestChannels receive the monthly digest (RELAIS_DIGEST_CHANNELS);
+	// none runs no digest tick. Timezone is where its 9:00 is read
+	// (America/Montreal when nil).
+	DigestChannels []DigestChannel
+	Timezone       *time.Location
+
 	// Test hooks, set by this package's tests only.
 	addWorkers    func(*river.Workers)
 	noPeriodic    bool
@@ -78,6 +86,7 @@ type Config struct {
 	testOnly      bool // no jittered start of River's services
 	afterPost     func(key string) error
 	retryBase     time.Duration
+	digestBuild   func(ctx context.Context, st *store.Store, m digest.Month, a digest.Audience, lang domain.Language) ([]digest.Part, []byte, error)
 }
 
 // Jobs is the River client with Relais' workers: one per process.
@@ -94,6 +103,10 @@ type Jobs struct {
 	deliveryMetrics *deliveryMetrics
 	// homes republishes App Homes (home.go).
 	homes *homeWorker
+	// digestChannels and timezone say where and when digests go (digest.go).
+	digestChannels []DigestChannel
+	timezone       *time.Location
+	digests        *digestWorker
 }
 
 // New builds the client on the store's lib/pq pool. River's tables must exist
@@ -107,6 +120,9 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 		j.logger = slog.Default()
 	}
 	j.enqueuer = &Enqueuer{jobs: j}
+	if err := j.configureDigests(cfg); err != nil {
+		return nil, err
+	}
 	j.deliver = &deliverWorker{store: st, sender: cfg.Sender, renderers: maps.Clone(cfg.Renderers),
 		alerts: delivery.NewAlerter(j.enqueuer, cfg.CoordinationChannel), metrics: j.deliveryMetrics,
 		now: j.now, logger: j.logger, retryBase: orDefault(cfg.retryBase, time.Second), afterPost: cfg.afterPost}

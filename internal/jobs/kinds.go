@@ -17,6 +17,9 @@ func (j *Jobs) declare(workers *river.Workers) []*river.PeriodicJob {
 	j.homes = newHomeWorker(j.deliver.sender, j.now, j.logger)
 	river.AddWorker(workers, j.homes)
 
+	river.AddWorker(workers, j.digests)
+	river.AddWorker(workers, &digestTickWorker{jobs: j})
+
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(PruneEventsEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneEventsArgs{}, nil },
@@ -30,6 +33,12 @@ func (j *Jobs) declare(workers *river.Workers) []*river.PeriodicJob {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(CheckinTickEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return CheckinTickArgs{}, nil },
 			&river.PeriodicJobOpts{ID: CheckinTickArgs{}.Kind(), RunOnStart: true}))
+	}
+	if len(j.digestChannels) > 0 {
+		// Like the check-in tick: what is due is read from the database.
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(DigestTickEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return DigestTickArgs{}, nil },
+			&river.PeriodicJobOpts{ID: DigestTickArgs{}.Kind(), RunOnStart: true}))
 	}
 	return periodic
 }
