@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,17 @@ const (
 	ActionDigestSend   = "digest:send"
 	ActionDigestCancel = "digest:cancel"
 )
+
+// DigestPublisher publishes month M's digest to the digest channels
+// (RELAIS_DIGEST_CHANNELS), or re-sends it in place where it is posted
+// already: internal/jobs does it, relais serve wires it.
+type DigestPublisher interface {
+	// DigestChannelIDs are the configured channels (C…/G…).
+	DigestChannelIDs() []string
+	// PublishDigest queues month m's digest to every configured channel, a
+	// re-send in place where it was posted, and returns those channels.
+	PublishDigest(ctx context.Context, actor store.Actor, m digest.Month) ([]string, error)
+}
 
 // KindDigestPreview is the delivery kind of a preview's DMs.
 const KindDigestPreview = "digest_preview"
@@ -293,7 +305,15 @@ func (rt *Router) digestSend(ctx context.Context, r *Request, args []string) (Re
 	if err != nil {
 		return Reply{}, err
 	}
-	question := r.T("digestcmd.send.confirm", monthPhrase(r.Lang, m), r.T("digestcmd.send.channels"))
+	where := r.T("digestcmd.send.channels")
+	if rt.opts.Digests != nil {
+		channels := rt.opts.Digests.DigestChannelIDs()
+		if len(channels) == 0 {
+			return textReply(r.T("digestcmd.send.no_channel")), nil
+		}
+		where = channelMentions(channels)
+	}
+	question := r.T("digestcmd.send.confirm", monthPhrase(r.Lang, m), where)
 	return Reply{Text: question, Blocks: []slack.Block{
 		section(question),
 		blockkit.Actions("digest_send",
@@ -301,6 +321,21 @@ func (rt *Router) digestSend(ctx context.Context, r *Request, args []string) (Re
 			blockkit.Button(ActionDigestCancel, r.T("digestcmd.send.cancel"), m.String())),
 	}}, nil
 }
+
+// channelMentions names channels as Slack shows them ("<#C123>").
+func channelMentions(ids []string) string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if slackChannelID.MatchString(id) {
+			out = append(out, "<#"+id+">")
+		} else {
+			out = append(out, esc(id))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+var slackChannelID = regexp.MustCompile(`^[CG][A-Z0-9]{2,20}$`)
 
 // monthPhrase is the month as a sentence takes it after "the digest":
 // "d'octobre 2026", "de mars 2026", "for October 2026".
@@ -335,9 +370,27 @@ func (rt *Router) confirmDigestSend(ctx context.Context, act ActionInvocation) R
 	if err != nil {
 		return fit(r, textReply(r.T("action.unknown")))
 	}
-	// Publishing (digest-publish) is not wired into the Router yet: say
-	// so, and how to get the digest meanwhile.
-	reply := fit(r, textReply(r.T("digestcmd.send.not_yet", monthPhrase(r.Lang, m), m.String())))
+	var reply Reply
+	switch {
+	case rt.opts.Digests == nil:
+		reply = textReply(r.T("digestcmd.send.not_yet", monthPhrase(r.Lang, m), m.String()))
+	default:
+		channels, err := rt.opts.Digests.PublishDigest(ctx, storeActor(r), m)
+		switch {
+		case store.IsUnavailable(err):
+			return fit(r, textReply(r.T("error.database")))
+		case err != nil:
+			rt.opts.Logger.ErrorContext(ctx, "digest not queued", "month", m.String(), "user", act.Caller.SlackUserID, "err", err)
+			return fit(r, textReply(r.T("error.internal")))
+		case len(channels) == 0:
+			reply = textReply(r.T("digestcmd.send.no_channel"))
+		default:
+			rt.opts.Logger.InfoContext(ctx, "digest publishing asked", "month", m.String(), "user", act.Caller.SlackUserID,
+				"channels", len(channels))
+			reply = textReply(r.T("digestcmd.send.queued", monthPhrase(r.Lang, m), channelMentions(channels)))
+		}
+	}
+	reply = fit(r, reply)
 	reply.ReplaceOriginal = act.Surface == SurfacePrivate
 	return reply
 }
@@ -390,12 +443,16 @@ func (rt *Router) openDigestNote(ctx context.Context, act ActionInvocation) Repl
 	case !n.Readable:
 		return rt.refuseNote(ctx, r, act, id)
 	}
-	return privately(fit(r, noteReply(r, n)))
+	themes, err := rt.store.ListThemes(ctx)
+	if err != nil {
+		return rt.unavailableReply()
+	}
+	return privately(fit(r, noteReply(r, n, themes)))
 }
 
 // noteReply is a whole note: its quartier and month, who may read it, its
 // text as a quote, its themes and conditions.
-func noteReply(r *Request, n store.ReadNote) Reply {
+func noteReply(r *Request, n store.ReadNote, themes []domain.Theme) Reply {
 	month := i18n.Month(r.Lang, n.Period.Year(), int(n.Period.Month()))
 	title := r.T("digestcmd.note.title", n.QuartierName, month)
 	facts := []string{esc(r.T("digestcmd.note.visibility." + string(n.Visibility)))}
@@ -410,7 +467,17 @@ func noteReply(r *Request, n store.ReadNote) Reply {
 	blocks = append(blocks, sections(quoted)...)
 	var tags []string
 	if len(n.ThemeSlugs) > 0 {
-		tags = append(tags, r.T("digestcmd.note.themes", esc(strings.Join(n.ThemeSlugs, ", "))))
+		names := make([]string, 0, len(n.ThemeSlugs))
+		for _, slug := range n.ThemeSlugs {
+			name := slug
+			for _, th := range themes {
+				if th.Slug == slug {
+					name = th.Name(r.Lang)
+				}
+			}
+			names = append(names, name)
+		}
+		tags = append(tags, r.T("digestcmd.note.themes", esc(strings.Join(names, ", "))))
 	}
 	if len(n.Conditions) > 0 {
 		var names []string

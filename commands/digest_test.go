@@ -1,7 +1,9 @@
 package commands_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strconv"
@@ -333,5 +335,64 @@ func TestDigestReadTheNoteFollowsTheServersRule(t *testing.T) {
 	if err := st.DB().Get(&refused, `SELECT count(*) FROM audit_log WHERE action = 'refused' AND entity = 'progress_notes'
 		AND after->>'via' = 'button:'||$1`, digest.ActionOpenNote); err != nil || refused != 5 {
 		t.Errorf("%d refusals audited (%v), want 5", refused, err)
+	}
+}
+
+// publisher records what `condensé envoyer` asks internal/jobs to publish.
+type publisher struct {
+	channels []string
+	asked    []string // "actor month"
+	fail     error
+}
+
+func (p *publisher) DigestChannelIDs() []string { return p.channels }
+
+func (p *publisher) PublishDigest(_ context.Context, actor store.Actor, m digest.Month) ([]string, error) {
+	if p.fail != nil {
+		return nil, p.fail
+	}
+	p.asked = append(p.asked, string(actor)+" "+m.String())
+	return p.channels, nil
+}
+
+func TestDigestSendPublishesOnceConfirmed(t *testing.T) {
+	t.Parallel()
+	st := testdb.WithFixture(t)
+	pub := &publisher{channels: []string{"CPARTNERS", "GCOORD"}}
+	rt := commands.New(st, commands.Options{Now: func() time.Time { return checkinNow },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Digests: pub})
+	reply := run(t, rt, coordinator, "condensé envoyer août 2026")
+	if !strings.Contains(allText(reply), "Publier le condensé d'août 2026 dans <#CPARTNERS>, <#GCOORD> ?") {
+		t.Fatalf("confirmation %q", reply.Text)
+	}
+	if len(pub.asked) != 0 {
+		t.Fatalf("published before the click: %v", pub.asked)
+	}
+	click := func(user, value string) commands.Reply {
+		r := rt.Action(ctx, commands.ActionInvocation{Caller: commands.Caller{SlackUserID: user, TeamID: "T1"},
+			ChannelID: "C1", ActionID: commands.ActionDigestSend, Value: value, Surface: commands.SurfacePrivate})
+		checkReply(t, value, r)
+		return r
+	}
+	if r := click(partner, "2026-08"); !strings.Contains(r.Text, "Seule l'équipe de coordination") || len(pub.asked) != 0 {
+		t.Errorf("a partner's click: %q, published %v", r.Text, pub.asked)
+	}
+	if r := click(coordinator, "<!channel>"); len(pub.asked) != 0 || strings.Contains(r.Text, "<!channel>") {
+		t.Errorf("a forged month: %q, published %v", r.Text, pub.asked)
+	}
+	r := click(coordinator, "2026-08")
+	if !strings.Contains(allText(r), "Le condensé d'août 2026 part vers <#CPARTNERS>, <#GCOORD>") || !r.ReplaceOriginal {
+		t.Errorf("a coordinator's click: %q (replace %v)", r.Text, r.ReplaceOriginal)
+	}
+	if len(pub.asked) != 1 || pub.asked[0] != "slack:UCOORD 2026-08" {
+		t.Errorf("published %v, want once for August as UCOORD", pub.asked)
+	}
+	pub.fail = errors.New("boom")
+	if r := click(coordinator, "2026-08"); !strings.Contains(r.Text, "quelque chose a mal tourné") {
+		t.Errorf("a failed publish: %q", r.Text)
+	}
+	pub.channels, pub.fail = nil, nil
+	if r := run(t, rt, coordinator, "condensé envoyer"); !strings.Contains(r.Text, "Aucun canal ne reçoit le condensé") {
+		t.Errorf("no channel: %q", r.Text)
 	}
 }

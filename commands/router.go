@@ -97,6 +97,9 @@ type Options struct {
 	// CheckinsQueueOnly says that what Checkins queues goes out only from
 	// `relais serve` (the console): run now says so.
 	CheckinsQueueOnly bool
+	// Digests publishes the monthly digest to its channels (`condensé
+	// envoyer`); nil says publishing is not available here.
+	Digests DigestPublisher
 }
 
 // Router resolves who is asking and runs the right command. It implements
