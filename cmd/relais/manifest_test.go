@@ -20,7 +20,7 @@ func TestManifestNamesWhatRelaisUses(t *testing.T) {
 	}
 	scopes := []string{"commands", "chat:write", "users:read", "users:read.email", "im:write", "im:history",
 		"files:write", "files:read", "channels:read", "groups:read", "channels:history", "groups:history"}
-	events := []string{"message.im", "app_home_opened"}
+	events := []string{"message.im", "app_home_opened", "member_joined_channel"}
 	for _, want := range append(scopes, events...) {
 		if !regexp.MustCompile(`(?m)^\s+- ` + regexp.QuoteMeta(want) + `\s`).Match(manifest) {
 			t.Errorf("the manifest does not ask for %s", want)

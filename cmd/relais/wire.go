@@ -12,6 +12,8 @@ import (
 	"github.com/pic-montreal/relais/internal/checkin"
 	"github.com/pic-montreal/relais/internal/config"
 	"github.com/pic-montreal/relais/internal/delivery"
+	"github.com/pic-montreal/relais/internal/digest"
+	"github.com/pic-montreal/relais/internal/domain"
 	"github.com/pic-montreal/relais/internal/jobs"
 	"github.com/pic-montreal/relais/internal/slackbot"
 	"github.com/pic-montreal/relais/internal/store"
@@ -111,7 +113,8 @@ func renderers() map[string]jobs.Renderer {
 // delivery.NewAlerter(jobs.NewEnqueuer(bg), cfg.CoordinationChannel).
 func jobsConfig(cfg config.Config, logger *slog.Logger, registry prometheus.Registerer) jobs.Config {
 	jc := jobs.Config{Logger: logger, Registerer: registry, CoordinationChannel: cfg.CoordinationChannel,
-		RescueStuckAfter: cfg.JobRescueAfter, Renderers: renderers()}
+		RescueStuckAfter: cfg.JobRescueAfter, Renderers: renderers(), Timezone: cfg.Timezone,
+		DigestChannels: digestChannels(cfg)}
 	if cfg.SlackBotToken == "" {
 		logger.Warn("no " + config.EnvSlackBotToken + ": messages Relais sends on its own initiative wait in the queue until it is set")
 		return jc
@@ -123,4 +126,14 @@ func jobsConfig(cfg config.Config, logger *slog.Logger, registry prometheus.Regi
 		Logger:   logger,
 	})
 	return jc
+}
+
+// digestChannels are RELAIS_DIGEST_CHANNELS for the jobs (validated by
+// config.Load).
+func digestChannels(cfg config.Config) []jobs.DigestChannel {
+	out := make([]jobs.DigestChannel, len(cfg.DigestChannels))
+	for i, c := range cfg.DigestChannels {
+		out[i] = jobs.DigestChannel{Channel: c.Channel, Language: domain.Language(c.Language), Audience: digest.Audience(c.Audience)}
+	}
+	return out
 }

@@ -731,3 +731,38 @@ func (j *Jobs) configureDigests(cfg Config) error {
 		retryBase: orDefault(cfg.retryBase, time.Second), alerts: delivery.NewAlerter(j.enqueuer, cfg.CoordinationChannel)}
 	return nil
 }
+
+// DigestChannelIDs are the configured digest channels' ids
+// (commands.DigestPublisher).
+func (j *Jobs) DigestChannelIDs() []string {
+	ids := make([]string, len(j.digestChannels))
+	for i, c := range j.digestChannels {
+		ids[i] = c.Channel
+	}
+	return ids
+}
+
+// PublishDigest is a coordinator's explicit send of month m's digest
+// (commands.DigestPublisher): to every configured channel, in one
+// transaction for actor, a re-send in place where it was posted. It returns
+// the channels queued.
+func (j *Jobs) PublishDigest(ctx context.Context, actor store.Actor, m digest.Month) ([]string, error) {
+	if len(j.digestChannels) == 0 {
+		return nil, nil
+	}
+	var queued []string
+	err := j.store.InTx(ctx, actor, func(tx *store.Tx) error {
+		queued = queued[:0]
+		for _, c := range j.digestChannels {
+			if _, err := j.EnqueueDigestTx(ctx, tx, m, c.Channel, true); err != nil {
+				return err
+			}
+			queued = append(queued, c.Channel)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return queued, nil
+}

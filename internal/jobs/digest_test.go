@@ -435,3 +435,31 @@ func TestCoordinatorsDigestOnlyToCoordinators(t *testing.T) {
 		t.Errorf("a bot was counted as a reader: %s", all)
 	}
 }
+
+func TestPublishDigestSendsToEveryChannel(t *testing.T) {
+	const other = "C0AUTRE"
+	e := newDigestEnv(t,
+		DigestChannel{Channel: digestChan, Language: domain.French, Audience: digest.Partnership},
+		DigestChannel{Channel: other, Language: domain.English, Audience: digest.Partnership})
+	e.setParts(2)
+	j := e.process()
+	if got := j.DigestChannelIDs(); len(got) != 2 || got[0] != digestChan || got[1] != other {
+		t.Errorf("DigestChannelIDs = %v", got)
+	}
+	// Sent by hand before its time: each channel gets it once, and the tick
+	// at the posting time claims nothing more.
+	e.clock.set(time.Date(2026, 10, 20, 12, 0, 0, 0, montreal(t)))
+	queued, err := j.PublishDigest(context.Background(), "slack:UCOORD", digest.Month{Year: 2026, Month: time.October})
+	if err != nil || len(queued) != 2 {
+		t.Fatalf("PublishDigest = %v, %v", queued, err)
+	}
+	for _, ch := range []string{digestChan, other} {
+		e.waitStatus("2026-10", ch, store.DigestPosted, 1)
+	}
+	e.clock.set(time.Date(2026, 11, 2, 10, 0, 0, 0, montreal(t)))
+	e.tick(j)
+	for _, ch := range []string{digestChan, other} {
+		_, counts := e.seen(ch, "2026-10")
+		e.onceEach(counts, 2)
+	}
+}
