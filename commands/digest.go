@@ -388,6 +388,9 @@ func (rt *Router) confirmDigestSend(ctx context.Context, act ActionInvocation) R
 			rt.opts.Logger.InfoContext(ctx, "digest publishing asked", "month", m.String(), "user", act.Caller.SlackUserID,
 				"channels", len(channels))
 			reply = textReply(r.T("digestcmd.send.queued", monthPhrase(r.Lang, m), channelMentions(channels)))
+			if rt.opts.CheckinsQueueOnly {
+				reply = textReply(reply.Text + "\n" + r.T("digestcmd.send.queue_only"))
+			}
 		}
 	}
 	reply = fit(r, reply)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -13,14 +15,17 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/pic-montreal/relais/internal/config"
 	"github.com/pic-montreal/relais/internal/digest"
 	"github.com/pic-montreal/relais/internal/domain"
+	"github.com/pic-montreal/relais/internal/jobs"
+	"github.com/pic-montreal/relais/internal/store"
 )
 
 var digestCommand = &command{
 	name:    "digest",
-	summary: "print a month's digest: Markdown for an e-mail, JSON, Slack blocks or the chart as PNG",
-	usage:   "[--month YYYY-MM] [--format markdown|json|blocks|png] [--lang fr|en] [--audience partnership|coordinators] [--out FILE]",
+	summary: "print a month's digest (Markdown for an e-mail, JSON, Slack blocks, the chart as PNG), or --send it",
+	usage:   "[--month YYYY-MM] [--format markdown|json|blocks|png] [--lang fr|en] [--audience partnership|coordinators] [--out FILE] | --send [--month YYYY-MM]",
 	help: "Prints month M's digest as Relais posts it, built from the database alone:\n" +
 		"  markdown   the digest as text fit for an e-mail or the evaluation report (default)\n" +
 		"  json       the digest's data\n" +
@@ -28,8 +33,11 @@ var digestCommand = &command{
 		"  png        the chart of financial funding per resident by quartier (use --out or a redirection)\n" +
 		"A partnership digest (the default) quotes only notes shared with the partnership; a\n" +
 		"coordinators' digest quotes every note and names the Tables. A month without notes still\n" +
-		"gives a short digest (funding dates, participation). Nothing is written to the database\n" +
-		"but pending migrations.",
+		"gives a short digest (funding dates, participation). Printing writes nothing to the\n" +
+		"database but pending migrations.\n" +
+		"--send queues the digest to every channel of RELAIS_DIGEST_CHANNELS, in each one's language and\n" +
+		"audience, as a coordinator's /pic condensé envoyer does: relais serve posts it, or updates it in\n" +
+		"place where it was posted.",
 	run: runDigest,
 }
 
@@ -43,7 +51,7 @@ func runDigest(ctx context.Context, cmd *command, args []string, e *env) error {
 	langText := fs.String("lang", "fr", "the language of the digest: fr or en")
 	audienceText := fs.String("audience", string(digest.Partnership), "partnership or coordinators")
 	out := fs.String("out", "", "write to FILE instead of the standard output")
-	send := fs.Bool("send", false, "publish the digest to the configured channels")
+	send := fs.Bool("send", false, "publish the digest to the channels of RELAIS_DIGEST_CHANNELS (a re-send updates it in place)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -70,13 +78,23 @@ func runDigest(ctx context.Context, cmd *command, args []string, e *env) error {
 		return usageErrorf("--audience %q: use partnership or coordinators", *audienceText)
 	}
 	if *send {
-		return usageErrorf("--send is not available yet: print the digest with --format and post it by hand")
+		// Each channel has its language and audience (RELAIS_DIGEST_CHANNELS).
+		var printing []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "month" && f.Name != "send" {
+				printing = append(printing, "--"+f.Name)
+			}
+		})
+		if len(printing) > 0 {
+			return usageErrorf("--send posts to the digest channels, each in its own language and audience: drop %s",
+				strings.Join(printing, ", "))
+		}
 	}
 	if *format == "png" && *out == "" && isTerminal(e.stdout) {
 		return usageErrorf("--format png writes an image: give --out FILE or redirect the output to a file")
 	}
 
-	cfg, _, err := setup(e)
+	cfg, logger, err := setup(e)
 	if err != nil {
 		return err
 	}
@@ -88,6 +106,9 @@ func runDigest(ctx context.Context, cmd *command, args []string, e *env) error {
 		return err
 	}
 	defer st.Close()
+	if *send {
+		return sendDigest(ctx, e, cfg, logger, st, month)
+	}
 
 	var body []byte
 	if *format == "png" {
@@ -123,6 +144,32 @@ func runDigest(ctx context.Context, cmd *command, args []string, e *env) error {
 		}
 	}
 	return writeOutput(e.stdout, *out, body)
+}
+
+// sendDigest queues month's digest to every digest channel, a re-send in
+// place where it was posted, as a coordinator's `/pic condensé envoyer`
+// does; relais serve posts it.
+func sendDigest(ctx context.Context, e *env, cfg config.Config, logger *slog.Logger, st *store.Store, month digest.Month) error {
+	if len(cfg.DigestChannels) == 0 {
+		return usageErrorf("--send: %s names no channel (e.g. C0123:fr:partnership,C0456:en:coordinators)",
+			config.EnvDigestChannels)
+	}
+	bg, err := jobs.New(st, jobs.Config{Logger: logger, CoordinationChannel: cfg.CoordinationChannel,
+		DigestChannels: digestChannels(cfg), Timezone: cfg.Timezone})
+	if err != nil {
+		return err
+	}
+	queued, err := bg.PublishDigest(ctx, cliActor, month)
+	if err != nil {
+		return dbError(cfg, err)
+	}
+	for _, c := range digestChannels(cfg) {
+		if slices.Contains(queued, c.Channel) {
+			fmt.Fprintf(e.stdout, "queued: the digest of %s to %s (%s, %s)\n", month, c.Channel, c.Language, c.Audience)
+		}
+	}
+	fmt.Fprintln(e.stdout, "relais serve posts it, or updates it in place where it was posted; a coordinators' digest goes only to a channel of coordinators.")
+	return nil
 }
 
 // digestMessage is one Slack message of a digest, as chat.postMessage takes it.

@@ -25,8 +25,8 @@ func TestDigestUsageErrors(t *testing.T) {
 		{[]string{"--audience", "everyone"}, `relais digest: --audience "everyone": use partnership or coordinators`},
 		{[]string{"2026-10"}, `relais digest: unexpected argument "2026-10"`},
 		{[]string{"--colour"}, `relais digest: flag provided but not defined: -colour`},
-		// Publishing is not wired yet: said plainly, nothing posted.
-		{[]string{"--month", "2026-10", "--send"}, `relais digest: --send is not available yet`},
+		// --send takes each channel's own language and audience.
+		{[]string{"--month", "2026-10", "--send", "--lang", "en"}, `relais digest: --send posts to the digest channels, each in its own language and audience: drop --lang`},
 	} {
 		code, out, errOut := runRelais(t, nil, append([]string{"digest"}, c.args...)...)
 		if code != 2 || out != "" {
