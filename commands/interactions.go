@@ -62,10 +62,10 @@ func (rt *Router) views() []ViewDef {
 // events declares the events Relais handles; others are acknowledged and
 // dropped.
 func (rt *Router) events() []EventDef {
-	return []EventDef{
+	return append([]EventDef{
 		{Type: "app_home_opened", Run: rt.homeOpened},
 		{Type: "message", Run: rt.dmMessage},
-	}
+	}, rt.digestEvents()...)
 }
 
 // Submit answers a modal's submission. A view Relais does not know (an old

@@ -135,7 +135,8 @@ func runConsole(ctx context.Context, cmd *command, args []string, e *env, demo b
 	}
 	// A check-in service on a jobs client that is never started: what it
 	// queues goes out once relais serve runs on this database.
-	bg, err := jobs.New(st, jobs.Config{Logger: logger, CoordinationChannel: cfg.CoordinationChannel})
+	bg, err := jobs.New(st, jobs.Config{Logger: logger, CoordinationChannel: cfg.CoordinationChannel,
+		DigestChannels: digestChannels(cfg), Timezone: cfg.Timezone})
 	if err != nil {
 		return err
 	}
@@ -143,7 +144,7 @@ func runConsole(ctx context.Context, cmd *command, args []string, e *env, demo b
 	plugCheckins(checkins, bg, cfg)
 	in, out := consoleIO(e)
 	interactive := in == os.Stdin && console.IsTerminal(os.Stdin)
-	err = console.Run(ctx, in, out, newRouter(st, cfg, logger, nil, checkins, true), console.Options{
+	err = console.Run(ctx, in, out, newRouter(st, cfg, logger, nil, checkins, true, bg), console.Options{
 		Caller:      commands.Caller{SlackUserID: *as, TeamID: "TCONSOLE"},
 		Interactive: interactive,
 		Color:       interactive && out == os.Stdout && console.IsTerminal(os.Stdout),

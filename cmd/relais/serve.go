@@ -71,7 +71,7 @@ func runServe(ctx context.Context, cmd *command, args []string, e *env) error {
 		return err
 	}
 	plugCheckins(checkins, bg, cfg)
-	router := newRouter(st, cfg, logger, registry, checkins, false)
+	router := newRouter(st, cfg, logger, registry, checkins, false, bg)
 	plugHomes(checkins, bg, router)
 	handlers := map[string]http.Handler{}
 	var receiver *slackbot.Receiver

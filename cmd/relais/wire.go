@@ -34,8 +34,9 @@ func slackConfig(cfg config.Config) slackbot.Config {
 // checkins writes the check-in schedules (`/pic suivi`); queueOnly says its
 // messages go out only from relais serve (the console).
 func newRouter(st *store.Store, cfg config.Config, logger *slog.Logger, registry *prometheus.Registry,
-	checkins *checkin.Service, queueOnly bool) *commands.Router {
-	opts := commands.Options{Logger: logger, Location: cfg.Timezone, Checkins: checkins, CheckinsQueueOnly: queueOnly}
+	checkins *checkin.Service, queueOnly bool, digests commands.DigestPublisher) *commands.Router {
+	opts := commands.Options{Logger: logger, Location: cfg.Timezone, Checkins: checkins, CheckinsQueueOnly: queueOnly,
+		Digests: digests}
 	if cfg.SlackBotToken != "" {
 		opts.Locales = slackbot.NewLocales(slackbot.NewClient(slackConfig(cfg), logger), logger)
 	}
