@@ -298,7 +298,11 @@ func (rt *Router) digestSend(ctx context.Context, r *Request, args []string) (Re
 	if err := rt.confirmRole(ctx, r); err != nil {
 		return Reply{}, err
 	}
-	if r.Role != domain.RoleCoordinator {
+	switch r.Role {
+	case domain.RoleCoordinator:
+	case domain.RoleGuest:
+		return Reply{}, userError("digestcmd.preview.guest", SlashCommand)
+	default:
 		return Reply{}, userError("digestcmd.send.forbidden", SlashCommand, r.Verb)
 	}
 	m, err := rt.digestMonth(r, args)

@@ -254,6 +254,9 @@ func TestDigestSendIsForCoordinatorsAndConfirmedFirst(t *testing.T) {
 	if reply := run(t, rt, partner, "digest send"); !strings.Contains(reply.Text, "Only the coordination team posts") {
 		t.Errorf("a partner's send: %q", reply.Text)
 	}
+	if reply := run(t, rt, guest, "condensé envoyer"); !strings.Contains(reply.Text, "Relais ne vous connaît pas encore") {
+		t.Errorf("a guest's send: %q", reply.Text)
+	}
 	reply := run(t, rt, coordinator, "condensé envoyer")
 	if !strings.Contains(reply.Text, "Publier le condensé d'octobre 2026 dans") {
 		t.Fatalf("confirmation %q", reply.Text)
