@@ -254,7 +254,7 @@ func (r renderer) joinCut(items []string, limit int) string {
 func (r renderer) connectionTitle(c Connection) string {
 	switch c.Kind {
 	case ByTheme:
-		return r.n("digest.connections.theme", len(c.Quartiers), blockkit.Escape(strings.ToLower(c.Theme.Name(r.lang))))
+		return r.n("digest.connections.theme", len(c.Quartiers), blockkit.Escape(about(r.lang, strings.ToLower(c.Theme.Name(r.lang)))))
 	case ByCondition:
 		return r.n("digest.connections.condition", len(c.Quartiers), c.Condition.Name(r.lang))
 	case ByFollow:
@@ -461,4 +461,16 @@ func (r renderer) participation() []slack.Block {
 		}
 	}
 	return out
+}
+
+// about is a theme as the object of "parlent de": French elides "de" before
+// a vowel or a mute h ("d'aménagement urbain"); English needs no word.
+func about(lang domain.Language, theme string) string {
+	if lang == domain.English {
+		return theme
+	}
+	if r, _ := utf8.DecodeRuneInString(theme); strings.ContainsRune("aàâeéèêëiîïoôuùûyh", r) {
+		return "d'" + theme
+	}
+	return "de " + theme
 }

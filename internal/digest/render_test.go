@@ -84,7 +84,7 @@ func TestMessagesDemoFrenchAndEnglish(t *testing.T) {
 		lang domain.Language
 		want []string
 	}{
-		{domain.French, []string{"Condensé mensuel — octobre 2026", "6 quartiers parlent de logement", "se poursuit",
+		{domain.French, []string{"Condensé mensuel — octobre 2026", "6 quartiers parlent de logement", "3 quartiers parlent d'aménagement urbain", "se poursuit",
 			"6 quartiers touchent aux politiques", "<@UDEMOVERDUN>", "note de septembre 2026 arrivée en retard",
 			"Sans note ce mois-ci : Ahuntsic, LaSalle, Peter-McGill", "Taux de réponse : *94\u00a0%* (16 sur 17 Tables)",
 			"Condensé précédent", "Mobilité suivi par <@UDEMOPARTEN>", "185\u202f000\u00a0$", "Se termine d'ici le 29 janvier 2027",
