@@ -328,6 +328,12 @@ func (w *digestWorker) publish(ctx context.Context, job *river.Job[DigestPublish
 		return w.slackFailed(ctx, job, d, err)
 	}
 	for i := 1; i < len(parts); i++ {
+		if outOfTime(ctx) {
+			// A long digest (1,000 quartiers) at one post a second in its
+			// channel outlasts a job's timeout: what is posted is recorded,
+			// the next run goes on from there, without counting an attempt.
+			return true, river.JobSnooze(time.Millisecond)
+		}
 		if _, err := w.put(ctx, d, store.DigestReply, i, parts[i], parentTS, rows[fmt.Sprintf("reply:%d", i)]); err != nil {
 			return w.slackFailed(ctx, job, d, err)
 		}
@@ -442,6 +448,17 @@ func (w *digestWorker) put(ctx context.Context, d store.PublishedDigest, kind st
 	}
 	rec.TS.String, rec.TS.Valid = ts, true
 	return ts, w.mark(ctx, rec)
+}
+
+// digestRunMargin is the time a publish run keeps before its deadline: a
+// post and its record fit in it.
+const digestRunMargin = 20 * time.Second
+
+// outOfTime reports that the run's deadline is near: better to stop
+// between two posts than to be cancelled in the middle of one.
+func outOfTime(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) < digestRunMargin
 }
 
 // surelyNotPosted: Slack did not act on the call.

@@ -120,10 +120,18 @@ func (e *digestEnv) waitStatus(month, channel, status string, gen int) store.Pub
 		if e.t.Failed() {
 			var errs []string
 			_ = e.st.DB().Select(&errs, `SELECT state::text || ' ' || coalesce(errors::text, '') FROM river_job WHERE kind = 'digest_publish'`)
-			e.t.Logf("digest %+v; jobs: %v", d, errs)
+			var calls []string
+			for _, c := range e.fake.Calls("") {
+				calls = append(calls, fmt.Sprintf("%s %s %d %s", c.Time.Format("05.000"), c.Method, c.Status, c.Error))
+			}
+			e.t.Logf("digest %+v; jobs: %v; Slack calls: %v", d, errs, calls)
 		}
 	})
-	eventually(e.t, fmt.Sprintf("digest %s in %s %s", month, channel, status), func() bool {
+	// A publish run is a dozen Slack calls and as many short transactions,
+	// with retries in between: a loaded machine (-race, parallel tests)
+	// needs more than waitFor.
+	deadline := time.Now().Add(3 * waitFor)
+	for !func() bool {
 		var ok bool
 		d, ok = e.digestOf(month, channel)
 		if !ok || d.Status != status || (gen > 0 && d.Generation != gen) {
@@ -133,7 +141,12 @@ func (e *digestEnv) waitStatus(month, channel, status string, gen int) store.Pub
 		err := e.st.DB().Get(&n, `SELECT count(*) FROM river_job WHERE kind = 'digest_publish'
 			AND state NOT IN ('completed', 'cancelled', 'discarded')`)
 		return err == nil && n == 0
-	})
+	}() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("digest %s in %s not %s after %s", month, channel, status, 3*waitFor)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	return d
 }
 
