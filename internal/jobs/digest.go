@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -232,6 +233,10 @@ type digestWorker struct {
 	build func(ctx context.Context, st *store.Store, m digest.Month, a digest.Audience, lang domain.Language) ([]digest.Part, []byte, error)
 	// retryBase is the first backoff.
 	retryBase time.Duration
+	// building lets one digest be built at a time in a process: on 1,000
+	// quartiers a build holds tens of MB, and one per channel at once would
+	// add them up (relais serve stays under 80 MB).
+	building sync.Mutex
 }
 
 // buildDigest renders month m's digest for a in lang, and its chart.
@@ -311,7 +316,9 @@ func (w *digestWorker) publish(ctx context.Context, job *river.Job[DigestPublish
 			previous = link
 		}
 	}
+	w.building.Lock()
 	parts, png, err := w.render(ctx, month, audience, d.Language, previous)
+	w.building.Unlock()
 	if err != nil {
 		return false, err
 	}
