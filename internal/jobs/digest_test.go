@@ -476,3 +476,38 @@ func TestPublishDigestSendsToEveryChannel(t *testing.T) {
 		e.onceEach(counts, 2)
 	}
 }
+
+// Seven days without Relais in the channel: the digest is given up, and
+// coordinators are told how to send it once they fixed it; it is kept,
+// and a send after the fix posts it.
+func TestDigestGivenUpAfterSevenDaysIsKept(t *testing.T) {
+	e := newDigestEnv(t)
+	e.setParts(2)
+	e.fake.RefuseChannel(digestChan, "is_archived")
+	j := e.process()
+	e.tick(j)
+	eventually(t, "coordinators told", func() bool { return len(e.alerts()) == 1 })
+	eventually(t, "the digest waiting", func() bool {
+		d, _ := e.digestOf("2026-10", digestChan)
+		var n int
+		err := e.st.DB().Get(&n, `SELECT count(*) FROM river_job WHERE kind = 'digest_publish' AND state = 'scheduled'`)
+		return d.WaitingSince.Valid && err == nil && n == 1
+	})
+	e.clock.set(e.clock.now().Add(DigestNoAccessFor + time.Hour))
+	// The hourly try, brought forward.
+	if err := j.DigestChannelJoined(context.Background(), digestChan); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus("2026-10", digestChan, store.DigestFailed, 1)
+	eventually(t, "coordinators told it was given up", func() bool { return len(e.alerts()) == 2 })
+	if a := e.alerts()[1]; !strings.Contains(a, "7 jours") || !strings.Contains(a, "/pic condensé envoyer 2026-10") {
+		t.Errorf("give-up alert %q does not say how to send it again", a)
+	}
+	e.fake.RefuseChannel(digestChan, "")
+	if _, err := j.PublishDigest(context.Background(), "slack:UCOORD", digest.Month{Year: 2026, Month: time.October}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus("2026-10", digestChan, store.DigestPosted, 2)
+	_, counts := e.seen(digestChan, "2026-10")
+	e.onceEach(counts, 2)
+}
