@@ -44,13 +44,6 @@ type DigestPublisher interface {
 // KindDigestPreview is the delivery kind of a preview's DMs.
 const KindDigestPreview = "digest_preview"
 
-// Bounds of a preview's thread: each reply is queued once the message before
-// it is posted (see followPreview).
-var (
-	previewPollEvery = 250 * time.Millisecond
-	previewPartWait  = 3 * time.Minute
-)
-
 // digestButtons declares the digest's buttons: the highlights' "Read the
 // note" (declared by internal/digest, which draws it) and the send
 // confirmation's.
@@ -192,12 +185,15 @@ func (rt *Router) digestPreview(ctx context.Context, r *Request, args []string) 
 	if err != nil {
 		return Reply{}, err
 	}
+	// The parent carries its replies: the worker that records a post queues
+	// the next in its thread, so they go in order, once, through crashes.
+	parent := msgs[0]
+	parent.Thread = msgs[1:]
 	if err := rt.store.InTx(ctx, storeActor(r), func(tx *store.Tx) error {
-		return svc.Enqueuer.EnqueueTx(ctx, tx, msgs[0])
+		return svc.Enqueuer.EnqueueTx(ctx, tx, parent)
 	}); err != nil {
 		return Reply{}, err
 	}
-	go rt.followPreview(context.WithoutCancel(ctx), svc.Enqueuer, storeActor(r), msgs[0].Key, msgs[1:])
 	return textReply(r.T("digestcmd.preview.sent", month)), nil
 }
 
@@ -237,60 +233,6 @@ func requestKey(r *Request) string {
 	}
 	sum := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(sum[:6])
-}
-
-// followPreview queues a preview's thread replies, each once the message
-// before it is posted. The delivery worker posts each delivery on its own
-// and several at once, so neither the thread's ts nor the order is known
-// when the command runs: the parent's ts is read from its deliveries row
-// once posted, and each reply waits for the one before so that the thread
-// reads in order. Every reply keeps its key, so running the same request
-// again resumes and posts nothing twice. It gives up on a message that
-// failed or took too long (the DM then shows the parent, or part of the
-// thread): a preview is asked again at will.
-func (rt *Router) followPreview(ctx context.Context, enq delivery.Enqueuer, actor store.Actor, parentKey string, replies []delivery.Message) {
-	log := rt.opts.Logger.With("delivery_key", parentKey)
-	parent, ok := rt.waitSent(ctx, parentKey)
-	if !ok {
-		log.WarnContext(ctx, "digest preview: the parent was not posted; its thread is not sent")
-		return
-	}
-	for _, m := range replies {
-		m.To, m.ThreadTS = parent.ChannelID, parent.MessageTS
-		if err := rt.store.InTx(ctx, actor, func(tx *store.Tx) error { return enq.EnqueueTx(ctx, tx, m) }); err != nil {
-			log.ErrorContext(ctx, "digest preview: a reply was not queued", "key", m.Key, "err", err)
-			return
-		}
-		if _, ok := rt.waitSent(ctx, m.Key); !ok {
-			log.WarnContext(ctx, "digest preview: a reply was not posted; the rest is not sent", "key", m.Key)
-			return
-		}
-	}
-}
-
-// waitSent waits until delivery key is posted; false when it failed, or is
-// still not posted after previewPartWait.
-func (rt *Router) waitSent(ctx context.Context, key string) (store.Delivery, bool) {
-	ctx, cancel := context.WithTimeout(ctx, previewPartWait)
-	defer cancel()
-	tick := time.NewTicker(previewPollEvery)
-	defer tick.Stop()
-	for {
-		d, err := rt.store.Delivery(ctx, key)
-		switch {
-		case err == nil && d.Status == store.DeliverySent && d.ChannelID != "" && d.MessageTS != "":
-			return d, true
-		case err == nil && d.Status == store.DeliveryFailed:
-			return d, false
-		case err != nil && ctx.Err() == nil:
-			rt.opts.Logger.WarnContext(ctx, "digest preview: delivery not read", "key", key, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return store.Delivery{}, false
-		case <-tick.C:
-		}
-	}
 }
 
 // digestSend asks a coordinator to confirm publishing month M's digest.

@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/pic-montreal/relais/internal/domain"
@@ -57,6 +58,11 @@ type Message struct {
 	// RecipientID, when set, is the checkin_recipients row that records
 	// where and when the message was posted.
 	RecipientID int64
+	// Thread are messages to post in this one's thread once it is posted,
+	// in order, each after the one before (their To and ThreadTS are set
+	// then): the parts of a digest preview. Each has its own Key, Kind,
+	// Text and Blocks.
+	Thread []Message
 }
 
 // ErrInvalid is a Message that cannot be sent as it is.
@@ -79,10 +85,18 @@ func (m Message) Check() error {
 		return errors.Join(ErrInvalid, errors.New("an update has no thread and no fallback"))
 	case m.UpdateTS != "" && (len(m.To) < 2 || (m.To[0] != 'D' && m.To[0] != 'C' && m.To[0] != 'G')):
 		return errors.Join(ErrInvalid, errors.New("an update names its conversation (D…, C…, G…)"))
+	case len(m.Thread) > 0 && (m.Render != "" || m.UpdateTS != ""):
+		return errors.Join(ErrInvalid, errors.New("only a message written in advance carries a thread"))
 	case m.Render == "" && strings.TrimSpace(m.Text) == "":
 		return errors.Join(ErrInvalid, errors.New("no plain text"))
 	case len(m.Blocks) > 0 && !json.Valid(m.Blocks):
 		return errors.Join(ErrInvalid, errors.New("blocks are not JSON"))
+	}
+	for _, r := range m.Thread {
+		r.To = m.To // set when posted; checked as if known
+		if err := r.Check(); err != nil {
+			return fmt.Errorf("thread of %q: %w", m.Key, err)
+		}
 	}
 	return nil
 }

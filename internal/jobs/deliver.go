@@ -121,7 +121,11 @@ func (e *Enqueuer) EnqueueTx(ctx context.Context, tx *store.Tx, msgs ...delivery
 		seen[m.Key] = true
 		unique = append(unique, m)
 		// A Render message's row is written with its post (settleSent).
-		rows = append(rows, store.QueuedDelivery{Key: m.Key, Kind: m.Kind, Text: m.Text, Blocks: m.Blocks})
+		thread, err := threadJSON(m.Thread)
+		if err != nil {
+			return fmt.Errorf("enqueue %q: %w", m.Key, err)
+		}
+		rows = append(rows, store.QueuedDelivery{Key: m.Key, Kind: m.Kind, Text: m.Text, Blocks: m.Blocks, Thread: thread})
 	}
 	if len(unique) == 0 {
 		return nil
@@ -158,10 +162,13 @@ type deliverWorker struct {
 	sender Sender
 	// renderers write the Render messages, by name.
 	renderers map[string]Renderer
-	alerts    delivery.Alerter
-	metrics   *deliveryMetrics
-	now       func() time.Time
-	logger    *slog.Logger
+	// enqueuer queues the next message of a thread (delivery.Message.Thread)
+	// in the transaction that records a post.
+	enqueuer *Enqueuer
+	alerts   delivery.Alerter
+	metrics  *deliveryMetrics
+	now      func() time.Time
+	logger   *slog.Logger
 	// retryBase is the first backoff (it grows as attempt⁴, with jitter).
 	retryBase time.Duration
 	// afterPost, a test hook, runs after Slack answered a post and before
@@ -213,7 +220,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if d.Status != store.DeliveryPending {
 		return nil // settled by an earlier run
 	}
-	msg := content{text: d.Text, blocks: json.RawMessage(d.Blocks)}
+	msg := content{text: d.Text, blocks: json.RawMessage(d.Blocks), thread: d.Thread}
 	if a.Render != "" {
 		// Written now, once for every destination, and recorded with the
 		// post. A re-run after an uncertain post writes it again, for the
@@ -348,10 +355,51 @@ func (w *deliverWorker) settleQuietly(ctx context.Context, job *river.Job[Delive
 	return err
 }
 
-// content is what a delivery says.
+// content is what a delivery says, and what follows it in its thread.
 type content struct {
 	text   string
 	blocks json.RawMessage
+	thread string
+}
+
+// threadMessage is one message of a delivery's thread as its row keeps it.
+type threadMessage struct {
+	Key    string          `json:"key"`
+	Kind   string          `json:"kind"`
+	Text   string          `json:"text"`
+	Blocks json.RawMessage `json:"blocks,omitempty"`
+}
+
+func threadJSON(msgs []delivery.Message) (json.RawMessage, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	rows := make([]threadMessage, len(msgs))
+	for i, m := range msgs {
+		rows[i] = threadMessage{Key: m.Key, Kind: m.Kind, Text: m.Text, Blocks: m.Blocks}
+	}
+	return json.Marshal(rows)
+}
+
+// nextInThread is the message that follows a post in its thread, carrying
+// the rest: in conversation ch, in the thread of threadTS (the parent's).
+func nextInThread(thread, ch, threadTS string) (*delivery.Message, error) {
+	if thread == "" {
+		return nil, nil
+	}
+	var rows []threadMessage
+	if err := json.Unmarshal([]byte(thread), &rows); err != nil {
+		return nil, fmt.Errorf("delivery thread: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	next := &delivery.Message{Key: rows[0].Key, Kind: rows[0].Kind, To: ch, ThreadTS: threadTS,
+		Text: rows[0].Text, Blocks: rows[0].Blocks}
+	for _, r := range rows[1:] {
+		next.Thread = append(next.Thread, delivery.Message{Key: r.Key, Kind: r.Kind, Text: r.Text, Blocks: r.Blocks})
+	}
+	return next, nil
 }
 
 // render writes a Render message. What can never be written (an unknown
@@ -373,7 +421,7 @@ func (w *deliverWorker) render(ctx context.Context, a DeliverArgs) (content, err
 	if err := m.Check(); err != nil {
 		return content{}, &renderError{"invalid_message", err}
 	}
-	return content{text, blocks}, nil
+	return content{text: text, blocks: blocks}, nil
 }
 
 // lookFor searches dest's conversation for the message; for a DM whose D…
@@ -449,6 +497,22 @@ func (w *deliverWorker) settleSent(ctx context.Context, job *river.Job[DeliverAr
 		}
 		if err != nil {
 			return err
+		}
+		if first {
+			// What follows in the thread: of this post, or of its parent.
+			threadTS := a.ThreadTS
+			if threadTS == "" {
+				threadTS = ts
+			}
+			next, err := nextInThread(msg.thread, ch, threadTS)
+			if err != nil {
+				return err
+			}
+			if next != nil {
+				if err := w.enqueuer.EnqueueTx(ctx, tx, *next); err != nil {
+					return err
+				}
+			}
 		}
 		switch {
 		case !first || a.RecipientID == 0 || a.UpdateTS != "":

@@ -423,3 +423,52 @@ func TestDeliverUpdatesAMessage(t *testing.T) {
 		t.Errorf("%d alerts for a DM update Slack refused, want 0", alerts)
 	}
 }
+
+// A message with a thread is posted, then each reply in its thread, in
+// order, each once, even when every post "crashes" before its commit.
+func TestDeliverAThreadInOrderThroughCrashes(t *testing.T) {
+	t.Parallel()
+	e := newDeliveryEnv(t)
+	var mu sync.Mutex
+	crashed := map[string]bool{}
+	j, _ := e.process(e.st, e.unpaced(), func(c *Config) {
+		c.afterPost = func(key string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if crashed[key] {
+				return nil
+			}
+			crashed[key] = true
+			return errors.New("crash before the commit")
+		}
+	})
+	parent := delivery.Message{Key: "preview:U1:0", Kind: "digest_preview", To: "UPREVIEW", Text: "Parent"}
+	for i := 1; i <= 3; i++ {
+		parent.Thread = append(parent.Thread, delivery.Message{Key: fmt.Sprintf("preview:U1:%d", i),
+			Kind: "digest_preview", Text: fmt.Sprintf("Partie %d", i)})
+	}
+	e.enqueue(j, parent)
+	dm := e.fake.DM("UPREVIEW")
+	threadOf := func() []slackfake.Message {
+		for _, m := range e.fake.Posted(dm) {
+			if !m.InThread() {
+				return e.fake.Thread(dm, m.TS)
+			}
+		}
+		return nil
+	}
+	eventually(t, "the parent and its three replies", func() bool { return len(threadOf()) == 4 })
+	e.settled()
+	thread := threadOf()
+	for i, want := range []string{"Parent", "Partie 1", "Partie 2", "Partie 3"} {
+		if i >= len(thread) || thread[i].Text != want {
+			t.Errorf("thread[%d] = %+v, want %q", i, thread, want)
+		}
+	}
+	if n := len(e.fake.Posted(dm)); n != 4 {
+		t.Errorf("%d messages in the DM, want the parent and 3 replies", n)
+	}
+	if len(crashed) != 4 {
+		t.Errorf("%d posts crashed, want all 4", len(crashed))
+	}
+}

@@ -123,7 +123,7 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 	if err := j.configureDigests(cfg); err != nil {
 		return nil, err
 	}
-	j.deliver = &deliverWorker{store: st, sender: cfg.Sender, renderers: maps.Clone(cfg.Renderers),
+	j.deliver = &deliverWorker{store: st, sender: cfg.Sender, renderers: maps.Clone(cfg.Renderers), enqueuer: j.enqueuer,
 		alerts: delivery.NewAlerter(j.enqueuer, cfg.CoordinationChannel), metrics: j.deliveryMetrics,
 		now: j.now, logger: j.logger, retryBase: orDefault(cfg.retryBase, time.Second), afterPost: cfg.afterPost}
 	workers := river.NewWorkers()

@@ -32,6 +32,9 @@ type Delivery struct {
 	LastError string     `db:"last_error"`
 	CreatedAt time.Time  `db:"created_at"`
 	SentAt    *time.Time `db:"sent_at"`
+	// Thread is the JSON array of the messages to post in this one's
+	// thread once it is posted (delivery.Message.Thread); empty when none.
+	Thread string `db:"thread"`
 }
 
 // Delivery statuses.
@@ -46,6 +49,8 @@ const (
 type QueuedDelivery struct {
 	Key, Kind, Text string
 	Blocks          json.RawMessage
+	// Thread is what to post in its thread once it is posted (a JSON array).
+	Thread json.RawMessage
 }
 
 // QueueDeliveries records pending deliveries, one statement for the batch,
@@ -73,14 +78,18 @@ func (o ops) QueueDeliveries(ctx context.Context, ds []QueuedDelivery) (map[stri
 			batch.WriteString(`,"blocks":`)
 			batch.Write(d.Blocks)
 		}
+		if len(d.Thread) > 0 {
+			batch.WriteString(`,"thread":`)
+			batch.Write(d.Thread)
+		}
 		batch.WriteByte('}')
 	}
 	batch.WriteByte(']')
 	var inserted []string
 	err := sqlx.SelectContext(ctx, o.q(), &inserted, `
-		INSERT INTO deliveries (key, kind, text, blocks)
-		SELECT key, kind, text, coalesce(blocks::text, '')
-		FROM json_to_recordset($1::json) AS d(key text, kind text, text text, blocks json)
+		INSERT INTO deliveries (key, kind, text, blocks, thread)
+		SELECT key, kind, text, coalesce(blocks::text, ''), thread::jsonb
+		FROM json_to_recordset($1::json) AS d(key text, kind text, text text, blocks json, thread json)
 		ON CONFLICT (key) DO NOTHING
 		RETURNING key`, batch.String())
 	if err != nil {
@@ -99,7 +108,7 @@ func (o ops) Delivery(ctx context.Context, key string) (Delivery, error) {
 	err := sqlx.GetContext(ctx, o.q(), &d, `
 		SELECT key, kind, text, blocks, status::text AS status, coalesce(channel_id, '') AS channel_id,
 		       coalesce(message_ts, '') AS message_ts, attempts, coalesce(last_error, '') AS last_error,
-		       created_at, sent_at
+		       created_at, sent_at, coalesce(thread::text, '') AS thread
 		FROM deliveries WHERE key = $1`, key)
 	return d, wrap("read delivery", notFound(err, "delivery", key))
 }
