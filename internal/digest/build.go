@@ -40,7 +40,7 @@ func FromData(data store.DigestData, m Month, a Audience) Digest {
 	d.Highlights, d.Silent = b.highlights(m)
 	d.Connections = b.connections(m)
 	d.Funding = Funding{Starting: grants(data.Starting), Ending: grants(data.Ending)}
-	d.Systems = systems(data, m)
+	d.Systems = systems(data, m, a)
 	d.Participation = participation(data, a)
 	return d
 }
@@ -448,7 +448,10 @@ func grants(rows []store.DigestGrant) Grants {
 	return g
 }
 
-func systems(data store.DigestData, m Month) SystemsChange {
+// systems counts the notes per condition; a partnership digest counts only
+// the shared notes' conditions (a withheld note's would show as the
+// difference).
+func systems(data store.DigestData, m Month, a Audience) SystemsChange {
 	var s SystemsChange
 	index := map[time.Time]int{}
 	for i := range 4 {
@@ -464,13 +467,13 @@ func systems(data store.DigestData, m Month) SystemsChange {
 	counts := map[string]*[4]int{}
 	for _, c := range data.ConditionCounts {
 		i, ok := index[c.Period.UTC()]
-		if !ok {
+		if !ok || (a != Coordinators && !c.Shared) {
 			continue
 		}
 		if counts[c.Condition] == nil {
 			counts[c.Condition] = &[4]int{}
 		}
-		counts[c.Condition][i] = c.Notes
+		counts[c.Condition][i] += c.Notes
 	}
 	for _, c := range domain.Conditions {
 		cc := ConditionCounts{Condition: c}

@@ -83,13 +83,14 @@ var (
 	endingNonFinancial = []string{"F-AHU-2024-02", "F-BCV-2024-02", "F-CDN-2024-02", "F-CSU-2024-02", "F-HOM-2024-02"}
 )
 
-// Notes per condition, 2026-07 to 2026-10, every visibility counted.
+// Notes per condition, 2026-07 to 2026-10, in the partnership digest: the
+// shared notes only (checked against the demo database with SQL).
 var conditionCounts = map[domain.Condition][4]int{
-	domain.Policies:      {0, 4, 2, 6},
-	domain.Practices:     {0, 5, 7, 2},
-	domain.ResourceFlows: {0, 3, 4, 4},
-	domain.Relationships: {0, 7, 6, 3},
-	domain.PowerDynamics: {0, 3, 2, 4},
+	domain.Policies:      {0, 3, 1, 6},
+	domain.Practices:     {0, 4, 7, 2},
+	domain.ResourceFlows: {0, 3, 4, 2},
+	domain.Relationships: {0, 6, 6, 2},
+	domain.PowerDynamics: {0, 2, 1, 4},
 	domain.MentalModels:  {0, 2, 2, 3},
 }
 
@@ -274,9 +275,11 @@ func TestCoordinatorsOnlyNoteNeverQuoted(t *testing.T) {
 	if !found {
 		t.Error("the coordinators-only note of Ahuntsic is not counted in the highlights")
 	}
+	// Its conditions are not counted: beside its quartier named as withheld,
+	// a count would tell them.
 	for _, c := range d.Systems.Counts {
-		if c.Condition == domain.Policies && c.Counts[3] != 7 {
-			t.Errorf("policies in October = %d, want 7 with the coordinators-only note", c.Counts[3])
+		if c.Condition == domain.Policies && c.Counts[3] != 6 {
+			t.Errorf("policies in October = %d, want 6: the shared notes' only", c.Counts[3])
 		}
 	}
 	// Nor does it make a connection: mobilite stays Rosemont and Mercier-Est.
@@ -289,6 +292,11 @@ func TestCoordinatorsOnlyNoteNeverQuoted(t *testing.T) {
 	coord := build(t, st, october, digest.Coordinators)
 	if md := digest.Markdown(coord, domain.French); !strings.Contains(md, secret) {
 		t.Error("the coordinators' digest does not quote the coordinators-only note")
+	}
+	for _, c := range coord.Systems.Counts {
+		if c.Condition == domain.Policies && c.Counts[3] != 7 {
+			t.Errorf("coordinators' policies in October = %d, want 7 with the coordinators-only note", c.Counts[3])
+		}
 	}
 }
 

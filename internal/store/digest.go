@@ -74,6 +74,10 @@ type PeriodCount struct {
 	Period    time.Time `db:"period"`
 	Condition string    `db:"condition"`
 	Notes     int       `db:"notes"`
+	// Shared: these notes are shared with the partnership. A partnership
+	// digest counts conditions on those only: beside the quartiers whose
+	// note it withholds, a total would tell that note's conditions.
+	Shared bool `db:"shared"`
 }
 
 // ThemeFollower is an active person who follows a theme.
@@ -209,10 +213,10 @@ func digestData(ctx context.Context, q queryer, period time.Time) (DigestData, e
 
 	from := day(m.AddDate(0, -3, 0))
 	err = sqlx.SelectContext(ctx, q, &d.ConditionCounts, `
-		SELECT n.period, c AS condition, count(*) AS notes
+		SELECT n.period, c AS condition, count(*) AS notes, n.visibility = 'partnership' AS shared
 		FROM progress_notes n, unnest(n.conditions) AS c
 		WHERE n.period BETWEEN $1::date AND $2::date
-		GROUP BY n.period, c ORDER BY n.period, c`, from, day(m))
+		GROUP BY n.period, c, shared ORDER BY n.period, c, shared`, from, day(m))
 	if err != nil {
 		return d, wrap("digest condition counts", err)
 	}
