@@ -304,7 +304,7 @@ func (w *digestWorker) publish(ctx context.Context, job *river.Job[DigestPublish
 		}
 		if why != nil {
 			alert := digestAlert(d, "refused:"+why.code, why.key, month, why.extra...)
-			return true, w.settle(ctx, job, d, store.DigestRefused, "refused: "+why.code, &alert)
+			return w.settle(ctx, job, d, store.DigestRefused, "refused: "+why.code, &alert)
 		}
 	}
 	previous := ""
@@ -621,11 +621,17 @@ func (w *digestWorker) unfitReaders(ctx context.Context, channel string) (*reade
 
 // settle records d's outcome and completes the job in one transaction, with
 // the alert (once per digest, generation and outcome) when there is one.
-func (w *digestWorker) settle(ctx context.Context, job *river.Job[DigestPublishArgs], d store.PublishedDigest, status, why string, alert *delivery.Alert) error {
+// A re-send that raised the generation meanwhile wins: nothing is settled
+// and done is false, so the run publishes again.
+func (w *digestWorker) settle(ctx context.Context, job *river.Job[DigestPublishArgs], d store.PublishedDigest, status, why string, alert *delivery.Alert) (done bool, err error) {
 	ctx, cancel := settleContext(ctx)
 	defer cancel()
 	now := w.now()
-	err := w.store.InTx(ctx, store.DigestActor, func(tx *store.Tx) error {
+	err = w.store.InTx(ctx, store.DigestActor, func(tx *store.Tx) error {
+		if current, err := lockDigestGeneration(ctx, tx, d.ID); err != nil || current != d.Generation {
+			return err
+		}
+		done = true
 		if err := tx.SetDigestStatus(ctx, d.ID, status, why, nil, now); err != nil {
 			return err
 		}
@@ -636,10 +642,19 @@ func (w *digestWorker) settle(ctx context.Context, job *river.Job[DigestPublishA
 		}
 		return completeDigestTx(ctx, tx, job)
 	})
-	if err == nil && status != store.DigestPosted {
+	if err == nil && done && status != store.DigestPosted {
 		w.logger.Warn("digest not posted", "digest", d.ID, "channel", d.Channel, "status", status, "why", why)
 	}
-	return err
+	return done, err
+}
+
+// lockDigestGeneration locks digest id's row and returns its generation.
+func lockDigestGeneration(ctx context.Context, tx *store.Tx, id int64) (int, error) {
+	var gen int
+	if err := tx.SQL().GetContext(ctx, &gen, `SELECT generation FROM digests WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return 0, fmt.Errorf("lock digest %d: %w", id, err)
+	}
+	return gen, nil
 }
 
 // settlePosted completes the job unless a re-send raised the generation
@@ -649,12 +664,8 @@ func (w *digestWorker) settlePosted(ctx context.Context, job *river.Job[DigestPu
 	defer cancel()
 	now := w.now()
 	err = w.store.InTx(ctx, store.DigestActor, func(tx *store.Tx) error {
-		var gen int
-		if err := tx.SQL().GetContext(ctx, &gen, `SELECT generation FROM digests WHERE id = $1 FOR UPDATE`, d.ID); err != nil {
-			return fmt.Errorf("lock digest %d: %w", d.ID, err)
-		}
-		if gen != d.Generation {
-			return nil
+		if gen, err := lockDigestGeneration(ctx, tx, d.ID); err != nil || gen != d.Generation {
+			return err
 		}
 		done = true
 		if err := tx.SetDigestStatus(ctx, d.ID, store.DigestPosted, "", nil, now); err != nil {
@@ -681,7 +692,7 @@ func (w *digestWorker) slackFailed(ctx context.Context, job *river.Job[DigestPub
 		now := w.now()
 		if d.WaitingSince.Valid && now.Sub(d.WaitingSince.Time) >= DigestNoAccessFor {
 			alert := digestAlert(d, "gave_up:"+refused.Code, "digest.publish.alert.gave_up", month, blockkit.Escape(refused.Code))
-			return true, w.settle(ctx, job, d, store.DigestFailed, "gave up: "+refused.Code, &alert)
+			return w.settle(ctx, job, d, store.DigestFailed, "gave up: "+refused.Code, &alert)
 		}
 		alert := digestAlert(d, "no_access", "digest.publish.alert.no_access", month, blockkit.Escape(refused.Code))
 		if err := w.store.InTx(ctx, store.DigestActor, func(tx *store.Tx) error {
@@ -697,11 +708,11 @@ func (w *digestWorker) slackFailed(ctx context.Context, job *river.Job[DigestPub
 		return true, river.JobSnooze(DigestNoAccessRetry)
 	case errors.As(err, &permanent):
 		alert := digestAlert(d, "failed:"+permanent.Code, "digest.publish.alert.failed", month, blockkit.Escape(permanent.Code))
-		return true, w.settle(ctx, job, d, store.DigestFailed, permanent.Code, &alert)
+		return w.settle(ctx, job, d, store.DigestFailed, permanent.Code, &alert)
 	}
 	if job.Attempt >= job.MaxAttempts {
 		alert := digestAlert(d, "failed:gave_up", "digest.publish.alert.failed", month, "gave_up")
-		return true, w.settle(ctx, job, d, store.DigestFailed, err.Error(), &alert)
+		return w.settle(ctx, job, d, store.DigestFailed, err.Error(), &alert)
 	}
 	return false, err
 }
