@@ -176,6 +176,10 @@ func (r renderer) highlights() []slack.Block {
 	return out
 }
 
+// highlightBudget is what a highlight's quartier and excerpts may take of
+// its section's 3,000 characters, leaving room for its tags.
+const highlightBudget = 2400
+
 // highlightText is a highlight in mrkdwn: the quartier, its excerpts as a
 // quote, its themes and conditions.
 func (r renderer) highlightText(h Highlight) string {
@@ -184,11 +188,18 @@ func (r renderer) highlightText(h Highlight) string {
 	if h.Late {
 		b.WriteString("  _(" + r.t("digest.highlight.late", r.month(h.Period)) + ")_")
 	}
-	for _, e := range h.Excerpts {
-		b.WriteString("\n> " + blockkit.Escape(e.Text))
+	for i, e := range h.Excerpts {
+		line := "\n> " + blockkit.Escape(e.Text)
 		if e.Cut {
-			b.WriteString(" …")
+			line += " …"
 		}
+		// A section holds 3,000 characters: the answers that do not fit are
+		// said, never cut silently; the whole note is one click away.
+		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(line) > highlightBudget {
+			b.WriteString("\n_" + r.t("digest.highlight.more_answers", len(h.Excerpts)-i) + "_")
+			break
+		}
+		b.WriteString(line)
 	}
 	if tags := r.tags(h); tags != "" {
 		b.WriteString("\n_" + tags + "_")

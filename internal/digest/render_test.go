@@ -1,6 +1,7 @@
 package digest_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -210,6 +211,35 @@ func TestMessages1000Quartiers(t *testing.T) {
 			if a == digest.Coordinators && !strings.Contains(text, "Table Quartier &lt;@U0999&gt; &amp; *999*") {
 				t.Errorf("%s %s: the last Table is not named in participation", a, lang)
 			}
+		}
+	}
+}
+
+// A highlight with more answers than a section holds says how many more
+// there are, never cuts one silently.
+func TestLongHighlightSaysWhatItLeavesOut(t *testing.T) {
+	h := digest.Highlight{Quartier: digest.QuartierRef{ID: 1, Slug: "verdun", Name: "Verdun"}, NoteID: 7,
+		Period: digest.Month{Year: 2026, Month: time.October}}
+	for i := range 12 {
+		h.Excerpts = append(h.Excerpts, digest.Excerpt{Text: fmt.Sprintf("Réponse %d : %s", i+1, strings.Repeat("mot ", 60))})
+	}
+	d := digest.Digest{Month: digest.Month{Year: 2026, Month: time.October}, Audience: digest.Partnership,
+		Highlights: []digest.Highlight{h}}
+	for _, lang := range []domain.Language{domain.French, domain.English} {
+		all := ""
+		for _, p := range digest.Messages(d, lang) {
+			if err := blockkit.ValidateMessage(p.Text, p.Blocks); err != nil {
+				t.Errorf("%s: %v", lang, err)
+			}
+			raw, _ := json.Marshal(p.Blocks)
+			all += string(raw)
+		}
+		if !strings.Contains(all, "Réponse 1 ") || strings.Contains(all, "Réponse 12 ") {
+			t.Errorf("%s: the first answers, not all twelve, should show", lang)
+		}
+		more := map[domain.Language]string{domain.French: "autre(s) réponse(s)", domain.English: "more answer(s)"}[lang]
+		if !strings.Contains(all, more) {
+			t.Errorf("%s: no line says answers were left out", lang)
 		}
 	}
 }
