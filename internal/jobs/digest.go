@@ -334,6 +334,23 @@ func (w *digestWorker) publish(ctx context.Context, job *river.Job[DigestPublish
 	if err != nil {
 		return w.slackFailed(ctx, job, d, err)
 	}
+	if old := rows["parent:0"]; old != nil && old.TS.Valid && old.TS.String != parentTS {
+		// The parent was deleted in Slack and posted again: its replies and
+		// chart stayed under the old one. Post them anew in the new thread.
+		if err := w.store.InTx(ctx, store.DigestActor, func(tx *store.Tx) error {
+			for _, r := range existing {
+				if r.Kind != store.DigestParent {
+					if err := tx.DeleteDigestMessage(ctx, d.ID, r.Kind, r.Part); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			return false, err
+		}
+		rows = map[string]*store.DigestMessage{}
+	}
 	for i := 1; i < len(parts); i++ {
 		if outOfTime(ctx) {
 			// A long digest (1,000 quartiers) at one post a second in its
@@ -498,10 +515,13 @@ func (w *digestWorker) forget(ctx context.Context, id int64, kind string, part i
 func (w *digestWorker) chart(ctx context.Context, d store.PublishedDigest, m digest.Month, parentTS string, png []byte, row *store.DigestMessage) error {
 	name := chartName(d)
 	rec := store.DigestMessage{DigestID: d.ID, Kind: store.DigestChart, Part: 0, Channel: d.Channel, Key: name, Generation: d.Generation}
-	if row != nil && (row.TS.Valid || row.FileID.Valid) {
-		if row.Generation == d.Generation {
-			return nil
-		}
+	if row != nil && row.Generation == d.Generation && (row.TS.Valid || row.FileID.Valid) {
+		return nil
+	}
+	if row != nil && row.Generation != d.Generation {
+		// An older generation's chart, posted or only attempted: found by
+		// its own name and deleted before the new one goes up, so the thread
+		// never shows two.
 		ts := row.TS.String
 		if ts == "" {
 			found, err := false, error(nil)

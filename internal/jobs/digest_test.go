@@ -511,3 +511,35 @@ func TestDigestGivenUpAfterSevenDaysIsKept(t *testing.T) {
 	_, counts := e.seen(digestChan, "2026-10")
 	e.onceEach(counts, 2)
 }
+
+// A parent deleted in Slack is posted again on a re-send, and its replies
+// and chart with it, in the new thread: not updated in the orphaned one.
+func TestDigestResendAfterTheParentWasDeleted(t *testing.T) {
+	e := newDigestEnv(t)
+	e.setParts(4)
+	j := e.process()
+	e.tick(j)
+	e.waitStatus("2026-10", digestChan, store.DigestPosted, 1)
+	first, _ := e.seen(digestChan, "2026-10")
+	if len(first) != 5 {
+		t.Fatalf("thread of %d, want parent, 3 replies, chart", len(first))
+	}
+	if err := e.unpaced().DeleteMessage(context.Background(), digestChan, first[0].TS); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.InTx(context.Background(), "system:test", func(tx *store.Tx) error {
+		_, err := j.EnqueueDigestTx(context.Background(), tx, digest.Month{Year: 2026, Month: time.October}, digestChan, true)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus("2026-10", digestChan, store.DigestPosted, 2)
+	thread, _ := e.seen(digestChan, "2026-10")
+	if len(thread) != 5 || thread[0].TS == first[0].TS {
+		t.Fatalf("new thread of %d (parent %s, was %s), want a new parent with 3 replies and the chart",
+			len(thread), thread[0].TS, first[0].TS)
+	}
+	if thread[4].Files == nil {
+		t.Errorf("the chart is not in the new thread: %+v", thread[4])
+	}
+}
