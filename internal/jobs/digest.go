@@ -378,7 +378,7 @@ func (w *digestWorker) publish(ctx context.Context, job *river.Job[DigestPublish
 			return false, err
 		}
 	}
-	if err := w.chart(ctx, d, month, parentTS, png, rows["chart:0"]); err != nil {
+	if err := w.chart(ctx, d, month, parentTS, png, rows["chart:0"], job.Attempt); err != nil {
 		return w.slackFailed(ctx, job, d, err)
 	}
 	return w.settlePosted(ctx, job, d)
@@ -512,7 +512,7 @@ func (w *digestWorker) forget(ctx context.Context, id int64, kind string, part i
 // chart uploads the chart in the parent's thread once per generation: an
 // older generation's file message is deleted first; an upload of unknown
 // outcome is looked for in the thread before uploading again.
-func (w *digestWorker) chart(ctx context.Context, d store.PublishedDigest, m digest.Month, parentTS string, png []byte, row *store.DigestMessage) error {
+func (w *digestWorker) chart(ctx context.Context, d store.PublishedDigest, m digest.Month, parentTS string, png []byte, row *store.DigestMessage, attempt int) error {
 	name := chartName(d)
 	rec := store.DigestMessage{DigestID: d.ID, Kind: store.DigestChart, Part: 0, Channel: d.Channel, Key: name, Generation: d.Generation}
 	if row != nil && row.Generation == d.Generation && (row.TS.Valid || row.FileID.Valid) {
@@ -553,6 +553,12 @@ func (w *digestWorker) chart(ctx context.Context, d store.PublishedDigest, m dig
 			rec.FileID.String, rec.FileID.Valid = fileID, true
 			return w.mark(ctx, rec)
 		}
+		if attempt < chartSearches {
+			// Slack shares an uploaded file in its thread asynchronously: a
+			// search just after an uncertain upload may miss it. Look again
+			// after the job's backoff before uploading a second one.
+			return errChartNotSeenYet
+		}
 	}
 	var pending bool
 	if err := w.store.InTx(ctx, store.DigestActor, func(tx *store.Tx) (err error) {
@@ -580,6 +586,13 @@ func (w *digestWorker) chart(ctx context.Context, d store.PublishedDigest, m dig
 	}
 	return w.mark(ctx, rec)
 }
+
+// chartSearches is how many runs look for an uncertain upload in the
+// thread before uploading again: with the backoff between runs (attempt⁴
+// seconds), Slack has had over 15 s to share it.
+const chartSearches = 3
+
+var errChartNotSeenYet = errors.New("digest chart: an uncertain upload is not in the thread yet; looking again")
 
 // readersProblem is why a coordinators' digest may not go to a channel:
 // a code for the record, the alert's catalog key and its own arguments.
