@@ -69,11 +69,7 @@ func runCheckin(ctx context.Context, cmd *command, args []string, e *env) error 
 	if err := do(ctx, nil, rest, e); err != nil && !errors.Is(err, errUsageOK) {
 		return err
 	}
-	cfg, logger, err := setup(e)
-	if err != nil {
-		return err
-	}
-	st, err := openMigratedStore(ctx, cfg)
+	cfg, logger, st, err := setupStore(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strings"
@@ -124,6 +125,17 @@ func databaseName(databaseURL string) string {
 		return ""
 	}
 	return strings.TrimPrefix(u.Path, "/")
+}
+
+// setupStore is setup, then openMigratedStore: how a subcommand that works
+// on the database starts. The caller closes the store.
+func setupStore(ctx context.Context, e *env) (config.Config, *slog.Logger, *store.Store, error) {
+	cfg, logger, err := setup(e)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	st, err := openMigratedStore(ctx, cfg)
+	return cfg, logger, st, err
 }
 
 // openMigratedStore opens the store and applies pending migrations, for the

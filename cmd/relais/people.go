@@ -48,11 +48,7 @@ func runPeople(ctx context.Context, cmd *command, args []string, e *env) error {
 	if !ok {
 		return usageErrorf("I don't know the role %q: use coordinator, partner or member (table_member)", roleText)
 	}
-	cfg, _, err := setup(e)
-	if err != nil {
-		return err
-	}
-	st, err := openMigratedStore(ctx, cfg)
+	cfg, _, st, err := setupStore(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -109,11 +105,7 @@ func unknownSlug(slug string, close []domain.Organisation) error {
 
 // listPeople prints everyone registered, one per line, tab-separated.
 func listPeople(ctx context.Context, e *env) error {
-	cfg, _, err := setup(e)
-	if err != nil {
-		return err
-	}
-	st, err := openMigratedStore(ctx, cfg)
+	cfg, _, st, err := setupStore(ctx, e)
 	if err != nil {
 		return err
 	}

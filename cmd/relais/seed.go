@@ -44,11 +44,7 @@ func runSeed(ctx context.Context, cmd *command, args []string, e *env) error {
 	if size.Quartiers < 1 || size.Initiatives < 1 || size.Funding < 1 || size.Notes < 1 {
 		return usageErrorf("synthetic sizes must be at least 1")
 	}
-	cfg, _, err := setup(e)
-	if err != nil {
-		return err
-	}
-	st, err := openMigratedStore(ctx, cfg)
+	cfg, _, st, err := setupStore(ctx, e)
 	if err != nil {
 		return err
 	}
