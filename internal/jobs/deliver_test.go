@@ -105,26 +105,15 @@ func TestDeliverOnceThroughRateLimitsAndLostAnswers(t *testing.T) {
 func TestDeliverCrashAfterPostSendsNothingTwice(t *testing.T) {
 	t.Parallel()
 	e := newDeliveryEnv(t)
-	var mu sync.Mutex
-	crashed := map[string]bool{}
-	j, _ := e.process(e.st, e.unpaced(), func(c *Config) {
-		c.afterPost = func(key string) error {
-			mu.Lock()
-			defer mu.Unlock()
-			if crashed[key] {
-				return nil
-			}
-			crashed[key] = true
-			return errors.New("crash before the commit")
-		}
-	})
+	crash := &crashOnceEach{}
+	j, _ := e.process(e.st, e.unpaced(), func(c *Config) { c.afterPost = crash.afterPost })
 	msgs := dms("crash", 10)
 	msgs[9].Fallback, msgs[9].To = "", "CANNOUNCE" // a channel too
 	e.enqueue(j, msgs...)
 	e.settled()
 	e.exactlyOnce(msgs)
-	if len(crashed) != 10 {
-		t.Errorf("%d posts crashed, want all 10", len(crashed))
+	if n := crash.count(); n != 10 {
+		t.Errorf("%d posts crashed, want all 10", n)
 	}
 	d := e.delivery(msgs[9].Key)
 	if posted := e.fake.Posted("CANNOUNCE"); len(posted) != 1 || d.MessageTS != posted[0].TS || d.ChannelID != "CANNOUNCE" {
@@ -429,19 +418,8 @@ func TestDeliverUpdatesAMessage(t *testing.T) {
 func TestDeliverAThreadInOrderThroughCrashes(t *testing.T) {
 	t.Parallel()
 	e := newDeliveryEnv(t)
-	var mu sync.Mutex
-	crashed := map[string]bool{}
-	j, _ := e.process(e.st, e.unpaced(), func(c *Config) {
-		c.afterPost = func(key string) error {
-			mu.Lock()
-			defer mu.Unlock()
-			if crashed[key] {
-				return nil
-			}
-			crashed[key] = true
-			return errors.New("crash before the commit")
-		}
-	})
+	crash := &crashOnceEach{}
+	j, _ := e.process(e.st, e.unpaced(), func(c *Config) { c.afterPost = crash.afterPost })
 	parent := delivery.Message{Key: "preview:U1:0", Kind: "digest_preview", To: "UPREVIEW", Text: "Parent"}
 	for i := 1; i <= 3; i++ {
 		parent.Thread = append(parent.Thread, delivery.Message{Key: fmt.Sprintf("preview:U1:%d", i),
@@ -468,7 +446,33 @@ func TestDeliverAThreadInOrderThroughCrashes(t *testing.T) {
 	if n := len(e.fake.Posted(dm)); n != 4 {
 		t.Errorf("%d messages in the DM, want the parent and 3 replies", n)
 	}
-	if len(crashed) != 4 {
-		t.Errorf("%d posts crashed, want all 4", len(crashed))
+	if n := crash.count(); n != 4 {
+		t.Errorf("%d posts crashed, want all 4", n)
 	}
+}
+
+// crashOnceEach is an afterPost hook that "crashes" each key's first post
+// between Slack's answer and the commit.
+type crashOnceEach struct {
+	mu      sync.Mutex
+	crashed map[string]bool
+}
+
+func (c *crashOnceEach) afterPost(key string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.crashed[key] {
+		return nil
+	}
+	if c.crashed == nil {
+		c.crashed = map[string]bool{}
+	}
+	c.crashed[key] = true
+	return errors.New("crash before the commit")
+}
+
+func (c *crashOnceEach) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.crashed)
 }

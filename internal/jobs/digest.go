@@ -661,7 +661,7 @@ func (w *digestWorker) settle(ctx context.Context, job *river.Job[DigestPublishA
 	defer cancel()
 	now := w.now()
 	err = w.store.InTx(ctx, store.DigestActor, func(tx *store.Tx) error {
-		if current, err := lockDigestGeneration(ctx, tx, d.ID); err != nil || current != d.Generation {
+		if current, err := tx.LockDigestGeneration(ctx, d.ID); err != nil || current != d.Generation {
 			return err
 		}
 		done = true
@@ -681,15 +681,6 @@ func (w *digestWorker) settle(ctx context.Context, job *river.Job[DigestPublishA
 	return done, err
 }
 
-// lockDigestGeneration locks digest id's row and returns its generation.
-func lockDigestGeneration(ctx context.Context, tx *store.Tx, id int64) (int, error) {
-	var gen int
-	if err := tx.SQL().GetContext(ctx, &gen, `SELECT generation FROM digests WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return 0, fmt.Errorf("lock digest %d: %w", id, err)
-	}
-	return gen, nil
-}
-
 // settlePosted completes the job unless a re-send raised the generation
 // meanwhile (then done is false: publish again).
 func (w *digestWorker) settlePosted(ctx context.Context, job *river.Job[DigestPublishArgs], d store.PublishedDigest) (done bool, err error) {
@@ -697,7 +688,7 @@ func (w *digestWorker) settlePosted(ctx context.Context, job *river.Job[DigestPu
 	defer cancel()
 	now := w.now()
 	err = w.store.InTx(ctx, store.DigestActor, func(tx *store.Tx) error {
-		if gen, err := lockDigestGeneration(ctx, tx, d.ID); err != nil || gen != d.Generation {
+		if gen, err := tx.LockDigestGeneration(ctx, d.ID); err != nil || gen != d.Generation {
 			return err
 		}
 		done = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -225,4 +226,13 @@ func (o ops) WaitingDigests(ctx context.Context, channel string) ([]int64, error
 	err := sqlx.SelectContext(ctx, o.q(), &ids, `
 		SELECT id FROM digests WHERE channel = $1 AND status = 'pending' AND waiting_since IS NOT NULL ORDER BY id`, channel)
 	return ids, wrap("waiting digests", err)
+}
+
+// LockDigestGeneration locks digest id's row, in the caller's transaction,
+// and returns its generation: a re-send raises it, and whoever settles the
+// digest compares.
+func (o ops) LockDigestGeneration(ctx context.Context, id int64) (int, error) {
+	var gen int
+	err := sqlx.GetContext(ctx, o.q(), &gen, `SELECT generation FROM digests WHERE id = $1 FOR UPDATE`, id)
+	return gen, wrap("lock digest", notFound(err, "digest", strconv.FormatInt(id, 10)))
 }
